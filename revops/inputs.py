@@ -1,0 +1,130 @@
+"""Load a data folder: find each table, read it, check its contract, cross-check the tables.
+
+Every problem in every file is gathered into one error, so a user fixes an export once, not
+once per problem.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+
+from revops.contracts import TABLES, DataContractError, validate_with_notes
+from revops.errors import RevopsError
+from revops.io import find_table, read_table
+
+
+@dataclass
+class InputBundle:
+    """The validated tables of one data folder, with what a user should know about them."""
+
+    data_dir: Path
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    sources: dict[str, Path] = field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)  # table -> sha256 of the file
+    notes: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def has(self, table: str) -> bool:
+        return table in self.tables
+
+    def get(self, table: str) -> pd.DataFrame:
+        if table not in self.tables:
+            raise RevopsError(f"{self.data_dir}: no '{table}' table (expected {table}.csv or {table}.parquet).")
+        return self.tables[table]
+
+
+class InputsError(RevopsError):
+    """Several files broke their contracts; the message holds every problem of every file."""
+
+
+def fingerprint(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_inputs(
+    data_dir: str | os.PathLike[str],
+    columns: Mapping[str, Mapping[str, str]] | None = None,
+    file_names: Mapping[str, str] | None = None,
+    tables: tuple[str, ...] = TABLES,
+) -> InputBundle:
+    """Read and validate every table present in ``data_dir``; absent tables are simply absent."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise RevopsError(f"{data_dir}: no such data folder. Point --data at the folder of CRM exports.")
+    bundle = InputBundle(data_dir=data_dir)
+    errors: list[str] = []
+    for table in tables:
+        if file_names and table in file_names:
+            path = data_dir / file_names[table]
+            if not path.is_file():
+                errors.append(f"{path}: file not found (named for table '{table}' in the plan file).")
+                continue
+        else:
+            path = find_table(data_dir, table)
+        if path is None:
+            continue
+        try:
+            validated = validate_with_notes(
+                table, read_table(path), source=str(path), columns=(columns or {}).get(table)
+            )
+        except (DataContractError, RevopsError) as exc:
+            errors.append(str(exc))
+            continue
+        bundle.tables[table] = validated.frame
+        bundle.sources[table] = path
+        bundle.fingerprints[table] = fingerprint(path)
+        bundle.counts[table] = len(validated.frame)
+        bundle.notes += validated.notes
+    if errors:
+        raise InputsError("\n".join(errors))
+    if not bundle.tables:
+        raise RevopsError(
+            f"{data_dir}: none of the expected tables were found. Expected files named "
+            f"{', '.join(TABLES)} (.csv or .parquet), or file names under [data.tables] in plan.toml."
+        )
+    cross_check(bundle)
+    return bundle
+
+
+def cross_check(bundle: InputBundle) -> None:
+    """References between tables. A departed owner is common and not an error: it is unassigned."""
+    if bundle.has("accounts"):
+        accounts = bundle.tables["accounts"]
+        owner = accounts["owner_rep_id"]
+        if bundle.has("reps"):
+            known = set(bundle.tables["reps"]["rep_id"])
+            gone = owner.notna() & ~owner.isin(known)
+            if gone.any():
+                ids = sorted(owner[gone].unique())
+                shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+                bundle.notes.append(
+                    f"{bundle.sources['accounts']}: {int(gone.sum())} account(s) are owned by "
+                    f"{len(ids)} rep id(s) not in the reps table ({shown}); they count as unassigned."
+                )
+                accounts = accounts.assign(owner_rep_id=owner.where(~gone, None))
+                bundle.tables["accounts"] = accounts
+        empty = int(accounts["owner_rep_id"].isna().sum())
+        bundle.counts["unassigned_accounts"] = empty
+    if bundle.has("opportunities"):
+        opps = bundle.tables["opportunities"]
+        open_without_amount = int((opps["is_won"].isna() & opps["amount"].isna()).sum())
+        if open_without_amount:
+            bundle.notes.append(
+                f"{bundle.sources['opportunities']}: {open_without_amount} open opportunities have "
+                "no amount; they are counted but add nothing to the weighted pipeline."
+            )
+        closed_without_amount = int((opps["is_won"].notna() & opps["amount"].isna()).sum())
+        if closed_without_amount:
+            bundle.notes.append(
+                f"{bundle.sources['opportunities']}: {closed_without_amount} closed opportunities "
+                "have no amount; they count in win rates but not in bookings."
+            )

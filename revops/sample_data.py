@@ -1,0 +1,351 @@
+"""A realistic, seeded B2B CRM with known ground truth.
+
+Segments x regions x product lines; three years of leads and opportunities with growth, yearly
+seasonality and stage progression; leads whose SQL probability is a known function of their
+features; accounts with potential, workload and a (deliberately unbalanced) current owner; reps
+with capacity and ramp; targets for the next quarter. The truth (each lead's probability, each
+open deal's fate, the expected bookings per month) goes to ``truth/`` so tests can measure how
+close a model gets to it. Everything is vectorised: a million leads take seconds.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SEGMENTS = ("SMB", "Mid-Market", "Enterprise")
+REGIONS = ("AMER", "EMEA", "APAC")
+PRODUCT_LINES = ("Core", "Analytics", "Platform")
+REGION_SHARE = np.array([0.5, 0.3, 0.2])
+REGION_CENTRE = {"AMER": (39.8, -98.6), "EMEA": (50.1, 8.7), "APAC": (1.35, 103.8)}
+INDUSTRIES = ("Software", "Financial Services", "Healthcare", "Manufacturing", "Retail",
+              "Education", "Media", "Logistics", "Energy", "Public Sector")
+LEAD_SOURCES = ("Web Form", "Paid Search", "Webinar", "Event", "Partner Referral",
+                "Outbound", "Content Download", "Free Trial")
+SENIORITY = ("C-Level", "VP", "Director", "Manager", "Individual Contributor")
+OPEN_STAGES = ("Prospecting", "Discovery", "Proposal", "Negotiation")
+
+
+@dataclass(frozen=True)
+class SegmentProfile:
+    lead_share: float
+    monthly_bookings: float  # expected won bookings in the first month of history
+    deal_size: float  # mean won deal
+    win_rate: float
+    cycle_days: float  # mean created -> close
+    employees_median: float
+
+
+PROFILES = {
+    "SMB": SegmentProfile(0.55, 420_000, 14_000, 0.30, 35, 60),
+    "Mid-Market": SegmentProfile(0.30, 700_000, 48_000, 0.25, 70, 600),
+    "Enterprise": SegmentProfile(0.15, 1_150_000, 190_000, 0.20, 130, 6_000),
+}
+ANNUAL_GROWTH = 0.22
+# Q4 push, summer dip, slow January: what most B2B booking curves look like.
+SEASONALITY = np.array([0.78, 0.88, 1.08, 0.93, 0.97, 1.07, 0.82, 0.80, 1.05, 1.00, 1.07, 1.55])
+SEASONALITY = SEASONALITY / SEASONALITY.mean()
+
+# True lead model: logit = intercept + sum of effects (known, so tests can compare).
+SOURCE_EFFECT = dict(zip(LEAD_SOURCES, (0.1, -0.35, 0.15, 0.25, 0.9, -0.6, -0.45, 0.55)))
+INDUSTRY_EFFECT = dict(zip(INDUSTRIES, (0.35, 0.2, 0.1, 0.0, -0.15, -0.3, -0.1, 0.05, 0.1, -0.4)))
+SENIORITY_EFFECT = dict(zip(SENIORITY, (0.5, 0.45, 0.3, 0.0, -0.45)))
+SEGMENT_EFFECT = {"SMB": 0.0, "Mid-Market": -0.1, "Enterprise": -0.25}
+LEAD_INTERCEPT = -2.15
+
+
+def _months(start: str, end: str) -> pd.DatetimeIndex:
+    return pd.date_range(start, end, freq="MS")
+
+
+def expected_bookings(months: pd.DatetimeIndex, segment: str, start: pd.Timestamp) -> np.ndarray:
+    """The true demand process: level x compound growth x month-of-year seasonality."""
+    years = (months.year - start.year) + (months.month - start.month) / 12.0
+    profile = PROFILES[segment]
+    years = np.asarray(years, dtype=float)
+    return profile.monthly_bookings * (1 + ANNUAL_GROWTH) ** years * SEASONALITY[np.asarray(months.month) - 1]
+
+
+def true_lead_logit(frame: pd.DataFrame) -> np.ndarray:
+    """The logit of P(SQL) for generated leads (missing values have their own known effect)."""
+    z = np.full(len(frame), LEAD_INTERCEPT)
+    z += frame["lead_source"].map(SOURCE_EFFECT).to_numpy(float)
+    z += frame["industry"].map(INDUSTRY_EFFECT).to_numpy(float)
+    z += frame["_seniority"].map(SENIORITY_EFFECT).fillna(-0.2).to_numpy(float)
+    z += frame["segment"].map(SEGMENT_EFFECT).to_numpy(float)
+    z += 0.55 * np.log1p(frame["web_visits"].to_numpy(float)) - 0.55
+    z += 0.12 * np.minimum(frame["email_opens"].to_numpy(float), 8) - 0.3
+    # Speed to lead: answering within minutes matters, after a day it hardly does.
+    z += -0.32 * (np.log1p(frame["minutes_to_first_response"].to_numpy(float)) - 3.5)
+    # A five-call, two-mail cadence in the first week; returns diminish after that.
+    z += 0.35 * np.minimum(frame["calls_first_week"].to_numpy(float), 5) - 0.7
+    z += 0.25 * np.minimum(frame["emails_first_week"].to_numpy(float), 2) - 0.25
+    z += np.where(frame["demo_requested"].to_numpy() == "Yes", 1.0, 0.0)
+    employees = frame["_employees"].to_numpy(float)
+    z += np.where(np.isnan(employees), -0.1, 0.15 * (np.log10(np.nan_to_num(employees, nan=1) + 1) - 2))
+    return z
+
+
+def _leads(rng: np.random.Generator, n: int, start: pd.Timestamp, as_of: pd.Timestamp,
+           accounts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    months = _months(start, as_of)
+    weights = (1 + ANNUAL_GROWTH) ** (np.arange(len(months)) / 12) * SEASONALITY[months.month - 1]
+    month_idx = rng.choice(len(months), size=n, p=weights / weights.sum())
+    days = months[month_idx].days_in_month.to_numpy()
+    offset = rng.random(n) * days * 86_400
+    created = months[month_idx].to_numpy() + (offset * 1e9).astype("timedelta64[ns]")
+    created = np.minimum(created, np.datetime64(as_of + pd.Timedelta(hours=23)))
+    segment = rng.choice(SEGMENTS, size=n, p=[PROFILES[s].lead_share for s in SEGMENTS])
+    region = rng.choice(REGIONS, size=n, p=REGION_SHARE)
+    frame = pd.DataFrame({"segment": segment, "region": region})
+    frame["lead_source"] = rng.choice(LEAD_SOURCES, size=n, p=[.22, .16, .1, .08, .07, .15, .12, .1])
+    frame["industry"] = rng.choice(INDUSTRIES, size=n)
+    countries = [f"C{i:02d}" for i in range(45)]
+    country_weights = 1 / np.arange(1, 46) ** 1.1
+    frame["country"] = rng.choice(countries, size=n, p=country_weights / country_weights.sum())
+    median = frame["segment"].map({s: PROFILES[s].employees_median for s in SEGMENTS}).to_numpy()
+    employees = np.round(median * rng.lognormal(0, 0.6, n))
+    employees[rng.random(n) < 0.08] = np.nan
+    frame["_employees"] = employees
+    seniority = rng.choice(SENIORITY, size=n, p=[.06, .12, .24, .3, .28]).astype(object)
+    seniority[rng.random(n) < 0.1] = None
+    frame["_seniority"] = seniority
+    frame["web_visits"] = rng.poisson(rng.gamma(1.5, 2.5, n))
+    frame["email_opens"] = rng.poisson(2.5, n)
+    frame["minutes_to_first_response"] = np.round(rng.lognormal(3.6, 1.5, n), 1)
+    frame["calls_first_week"] = rng.binomial(7, 0.45, n)
+    frame["emails_first_week"] = rng.binomial(3, 0.55, n)
+    frame["demo_requested"] = np.where(rng.random(n) < 0.12, "Yes", "No")
+    probability = 1 / (1 + np.exp(-true_lead_logit(frame)))
+    converted = rng.random(n) < probability
+    order = np.argsort(created, kind="stable")
+    lead_ids = np.array([f"L{i:07d}" for i in range(1, n + 1)])
+    frame = frame.iloc[order].reset_index(drop=True)
+    created, probability, converted = created[order], probability[order], converted[order]
+    # A lead younger than two weeks has not been worked yet: its label is still open.
+    is_open = created > np.datetime64(as_of - pd.Timedelta(days=14))
+    label = np.where(converted, "1", "0").astype(object)
+    label[is_open] = ""
+    pool = accounts.groupby("segment")["account_id"].apply(np.array).to_dict()
+    account = np.full(n, "", dtype=object)
+    linked = rng.random(n) < 0.35
+    for seg, ids in pool.items():
+        mask = linked & (frame["segment"].to_numpy() == seg)
+        account[mask] = rng.choice(ids, size=int(mask.sum()))
+    placeholders = np.array(["N/A", "", "-", "unknown"], dtype=object)
+    seniority_out = frame["_seniority"].to_numpy(object).copy()
+    missing = pd.isna(seniority_out)
+    seniority_out[missing] = rng.choice(placeholders, size=int(missing.sum()))
+    words = np.array(["pricing", "demo", "call me", "integration", "budget", "Q3", "trial",
+                      "security review", "renewal", "competitor", "please", "thanks"])
+    comment = np.array([" ".join(rng.choice(words, size=k)) for k in rng.integers(2, 7, size=min(n, 5000))])
+    leads = pd.DataFrame({
+        "lead_id": lead_ids,
+        "created_at": pd.to_datetime(created).strftime("%Y-%m-%d %H:%M:%S"),
+        "segment": frame["segment"], "region": frame["region"], "account_id": account,
+        "lead_source": frame["lead_source"], "industry": frame["industry"], "country": frame["country"],
+        "employees": frame["_employees"].astype("Int64"), "seniority": seniority_out,
+        "web_visits": frame["web_visits"], "email_opens": frame["email_opens"],
+        "minutes_to_first_response": frame["minutes_to_first_response"],
+        "calls_first_week": frame["calls_first_week"], "emails_first_week": frame["emails_first_week"],
+        "demo_requested": frame["demo_requested"],
+        "form_comment": comment[rng.integers(0, len(comment), size=n)],
+        "is_sql": label,
+    })
+    truth = pd.DataFrame({"lead_id": lead_ids, "true_probability": np.round(probability, 8),
+                          "is_open": is_open})
+    return leads, truth
+
+
+def _reps(rng: np.random.Generator, n: int, account_share: pd.Series) -> pd.DataFrame:
+    pools = account_share.index.tolist()
+    counts = np.maximum(1, np.floor(account_share.to_numpy() / account_share.sum() * n)).astype(int)
+    while counts.sum() < n:
+        counts[np.argmax(account_share.to_numpy() / counts)] += 1
+    rows = []
+    for (segment, region), count in zip(pools, counts):
+        for _ in range(count):
+            rows.append((segment, region))
+    reps = pd.DataFrame(rows, columns=["segment", "region"])
+    n = len(reps)
+    reps.insert(0, "rep_id", [f"R{i:03d}" for i in range(1, n + 1)])
+    reps["rep_name"] = [f"Rep {i}" for i in range(1, n + 1)]
+    reps["capacity"] = np.where(rng.random(n) < 0.1, 0.5, 1.0)
+    reps["ramp"] = np.where(rng.random(n) < 0.15, np.round(rng.uniform(0.3, 0.8, n), 2), 1.0)
+    lat = reps["region"].map(lambda r: REGION_CENTRE[r][0]).to_numpy() + rng.normal(0, 4, n)
+    lon = reps["region"].map(lambda r: REGION_CENTRE[r][1]).to_numpy() + rng.normal(0, 8, n)
+    reps["lat"], reps["lon"] = np.round(lat, 4), np.round(lon, 4)
+    # One first-line manager per pool.
+    reps["manager_id"] = [f"M{SEGMENTS.index(s) + 1}{REGIONS.index(r)}"
+                          for s, r in zip(reps["segment"], reps["region"])]
+    # A few enterprise overlay reps may take accounts of any region of their segment.
+    enterprise = np.flatnonzero(reps["segment"].to_numpy() == "Enterprise")
+    if len(enterprise) > 3:
+        reps.loc[enterprise[-1], "region"] = ""
+    return reps
+
+
+def _accounts(rng: np.random.Generator, n: int, next_year: dict[str, float]) -> pd.DataFrame:
+    segment = rng.choice(SEGMENTS, size=n, p=[0.6, 0.28, 0.12])
+    region = rng.choice(REGIONS, size=n, p=REGION_SHARE)
+    weight = rng.lognormal(0, 0.9, n)
+    potential = np.zeros(n)
+    for seg in SEGMENTS:
+        mask = segment == seg
+        if mask.any():
+            potential[mask] = weight[mask] / weight[mask].sum() * next_year[seg] * 1.5
+    workload = np.round(np.sqrt(potential) / np.sqrt(potential).mean() * rng.uniform(0.7, 1.3, n), 3)
+    lat = np.array([REGION_CENTRE[r][0] for r in region]) + rng.normal(0, 5, n)
+    lon = np.array([REGION_CENTRE[r][1] for r in region]) + rng.normal(0, 10, n)
+    return pd.DataFrame({
+        "account_id": [f"A{i:05d}" for i in range(1, n + 1)],
+        "account_name": [f"Account {i}" for i in range(1, n + 1)],
+        "segment": segment, "region": region,
+        "industry": rng.choice(INDUSTRIES, size=n),
+        "potential": np.round(potential, 2), "workload": workload,
+        "lat": np.round(lat, 4), "lon": np.round(lon, 4),
+        "locked": np.where(rng.random(n) < 0.03, "true", "false"),
+    })
+
+
+def _assign_owners(rng: np.random.Generator, accounts: pd.DataFrame, reps: pd.DataFrame) -> np.ndarray:
+    """Today's owners: skewed (some reps hold far more than their share), a few gone or empty."""
+    owner = np.full(len(accounts), "", dtype=object)
+    for (segment, region), idx in accounts.groupby(["segment", "region"]).indices.items():
+        pool = reps[(reps["segment"] == segment) & (reps["region"].isin([region, ""]))]
+        if pool.empty:
+            continue
+        skew = rng.dirichlet(np.full(len(pool), 1.5))
+        owner[idx] = rng.choice(pool["rep_id"].to_numpy(), size=len(idx), p=skew)
+    left = rng.random(len(owner)) < 0.03  # reps who left: their ids linger in the CRM
+    owner[left] = [f"R9{i:02d}" for i in rng.integers(0, 20, size=int(left.sum()))]
+    owner[rng.random(len(owner)) < 0.04] = ""
+    return owner
+
+
+def _opportunities(rng: np.random.Generator, start: pd.Timestamp, as_of: pd.Timestamp,
+                   accounts: pd.DataFrame, reps: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Deals generated from the demand process on their close month, then walked back in time."""
+    close_months = _months(start, as_of + pd.DateOffset(months=8))
+    frames = []
+    rep_ids = set(reps["rep_id"])
+    for seg in SEGMENTS:
+        profile = PROFILES[seg]
+        expected = expected_bookings(close_months, seg, start)
+        wins = rng.poisson(expected / profile.deal_size)
+        losses = rng.poisson(wins.mean() * (1 - profile.win_rate) / profile.win_rate,
+                             size=len(close_months))
+        for is_won, counts in ((1, wins), (0, losses)):
+            total = int(counts.sum())
+            month = np.repeat(close_months.to_numpy(), counts)
+            day = (rng.random(total) * 27 * 86_400 * 1e9).astype("timedelta64[ns]")
+            close = month + day
+            cycle = rng.gamma(2.0, profile.cycle_days / 2.0, total)
+            if not is_won:
+                cycle = cycle * 0.8  # lost deals die a little faster
+            created = close - (cycle * 86_400 * 1e9).astype("timedelta64[ns]")
+            amount = profile.deal_size * rng.lognormal(-0.18, 0.6, total)
+            frames.append(pd.DataFrame({"segment": seg, "created": created, "close": close,
+                                        "won": is_won, "amount": np.round(amount, -1),
+                                        "cycle": cycle}))
+    opps = pd.concat(frames, ignore_index=True)
+    cutoff = np.datetime64(as_of + pd.Timedelta(hours=23, minutes=59))
+    opps = opps[opps["created"] >= np.datetime64(start)]
+    opps = opps[opps["created"] <= cutoff].sort_values(["created", "segment"], kind="stable")
+    opps = opps.reset_index(drop=True)
+    n = len(opps)
+    account = np.empty(n, dtype=object)
+    region = np.empty(n, dtype=object)
+    for seg in SEGMENTS:
+        mask = (opps["segment"] == seg).to_numpy()
+        pool = accounts[accounts["segment"] == seg]
+        pick = rng.choice(len(pool), size=int(mask.sum()), p=pool["potential"] / pool["potential"].sum())
+        account[mask] = pool["account_id"].to_numpy()[pick]
+        region[mask] = pool["region"].to_numpy()[pick]
+    owners = accounts.set_index("account_id")["owner_rep_id"]
+    owner = owners.reindex(account).to_numpy(object)
+    owner = np.where(pd.Series(owner).isin(rep_ids | {f"R9{i:02d}" for i in range(20)}), owner, "")
+    closed = opps["close"].to_numpy() <= cutoff
+    elapsed = (cutoff - opps["created"].to_numpy()) / np.timedelta64(1, "D")
+    progress = np.clip(elapsed / np.maximum(opps["cycle"].to_numpy(), 1), 0, 0.999)
+    stage = np.where(opps["won"].to_numpy() == 1, "Closed Won", "Closed Lost").astype(object)
+    open_stage = np.array(OPEN_STAGES, dtype=object)[(progress * len(OPEN_STAGES)).astype(int)]
+    stage[~closed] = open_stage[~closed]
+    # Reps forecast close dates with error; for open deals only the expectation is known.
+    expected_close = opps["close"].to_numpy() + (
+        rng.normal(0, 12, n) * 86_400 * 1e9).astype("timedelta64[ns]")
+    expected_close = np.maximum(expected_close, cutoff + np.timedelta64(1, "D"))
+    close_date = np.where(closed, opps["close"].to_numpy(), expected_close)
+    is_won = np.where(closed, opps["won"].astype(str).to_numpy(), "")
+    ids = np.array([f"O{i:06d}" for i in range(1, n + 1)])
+    out = pd.DataFrame({
+        "opportunity_id": ids, "account_id": account, "segment": opps["segment"], "region": region,
+        "product_line": rng.choice(PRODUCT_LINES, size=n, p=[0.5, 0.3, 0.2]),
+        "created_at": pd.to_datetime(opps["created"]).dt.strftime("%Y-%m-%d"),
+        "stage": stage, "amount": opps["amount"].to_numpy(),
+        "close_date": pd.to_datetime(close_date).strftime("%Y-%m-%d"),
+        "is_won": is_won, "owner_rep_id": owner,
+        "closed_at": np.where(closed, pd.to_datetime(opps["close"]).dt.strftime("%Y-%m-%d"), ""),
+    })
+    truth = pd.DataFrame({"opportunity_id": ids, "will_win": opps["won"].to_numpy(),
+                          "true_close_date": pd.to_datetime(opps["close"]).dt.strftime("%Y-%m-%d"),
+                          "is_open": ~closed})
+    return out, truth
+
+
+def generate(
+    out_dir: str | os.PathLike[str],
+    seed: int = 0,
+    n_leads: int = 50_000,
+    n_accounts: int = 2_000,
+    n_reps: int = 60,
+    as_of: str = "2026-12-31",
+    years: int = 3,
+) -> dict[str, Path]:
+    """Write the sample CRM to ``out_dir`` and return the paths written, by table name."""
+    if n_leads < 100 or n_accounts < 30 or n_reps < 9:
+        raise ValueError("sample data needs at least 100 leads, 30 accounts and 9 reps "
+                         f"(got {n_leads}, {n_accounts}, {n_reps})")
+    rng = np.random.default_rng(seed)
+    as_of_ts = pd.Timestamp(as_of)
+    start = (as_of_ts - pd.DateOffset(years=years)).to_period("M").to_timestamp() + pd.DateOffset(months=1)
+    next_year = _months(as_of_ts + pd.DateOffset(days=1), as_of_ts + pd.DateOffset(years=1))
+    next_year_demand = {s: float(expected_bookings(next_year, s, start).sum()) for s in SEGMENTS}
+    accounts = _accounts(rng, n_accounts, next_year_demand)
+    share = accounts.groupby(["segment", "region"]).size()
+    reps = _reps(rng, n_reps, share)
+    accounts["owner_rep_id"] = _assign_owners(rng, accounts, reps)
+    leads, leads_truth = _leads(rng, n_leads, start, as_of_ts, accounts)
+    opportunities, opp_truth = _opportunities(rng, start, as_of_ts, accounts, reps)
+    horizon = _months(start, as_of_ts + pd.DateOffset(months=12))
+    demand = pd.concat([
+        pd.DataFrame({"segment": s, "month": horizon.strftime("%Y-%m-%d"),
+                      "expected_bookings": np.round(expected_bookings(horizon, s, start), 2)})
+        for s in SEGMENTS
+    ])
+    next_quarter = (as_of_ts + pd.DateOffset(days=1)).to_period("Q")
+    quarter_months = pd.date_range(next_quarter.start_time, periods=3, freq="MS")
+    targets = pd.DataFrame({
+        "segment": list(SEGMENTS),
+        "period": str(next_quarter),
+        # A stretch of 10% over the expected demand, rounded as a CFO would.
+        "target": [round(expected_bookings(quarter_months, s, start).sum() * 1.10, -4) for s in SEGMENTS],
+    })
+    out = Path(out_dir)
+    (out / "truth").mkdir(parents=True, exist_ok=True)
+    paths = {
+        "leads": out / "leads.csv", "opportunities": out / "opportunities.csv",
+        "accounts": out / "accounts.csv", "reps": out / "reps.csv", "targets": out / "targets.csv",
+        "leads_truth": out / "truth" / "leads_truth.csv",
+        "opportunities_truth": out / "truth" / "opportunities_truth.csv",
+        "demand": out / "truth" / "demand.csv",
+    }
+    tables = {"leads": leads, "opportunities": opportunities, "accounts": accounts, "reps": reps,
+              "targets": targets, "leads_truth": leads_truth, "opportunities_truth": opp_truth,
+              "demand": demand}
+    for name, frame in tables.items():
+        frame.to_csv(paths[name], index=False, lineterminator="\n")
+    return paths

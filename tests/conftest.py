@@ -1,0 +1,28 @@
+"""Shared fixtures: every test talks to its own throw-away MLflow store."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_mlflow(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    store = tmp_path_factory.mktemp("mlflow")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{store / 'mlflow.db'}")
+    monkeypatch.setenv("MLFLOW_ARTIFACT_ROOT", str(store / "artifacts"))
+    yield store
+
+
+@pytest.fixture(scope="session")
+def sample_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample CRM at a small size, generated once per test session."""
+    from revops.sample_data import generate
+
+    out = tmp_path_factory.mktemp("sample")
+    generate(out, seed=7, n_leads=20_000, n_accounts=600, n_reps=24)
+    return out
