@@ -5,6 +5,7 @@ are errors that list the allowed ones: a typo must not silently fall back to a d
 """
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import tomllib
 import typing
@@ -106,7 +107,7 @@ def _convert(value: Any, annotation: Any, where: str) -> Any:
             raise ConfigError(f"{where} must be a list. Got {value!r} instead.")
         inner = typing.get_args(annotation)[0]
         return tuple(_convert(v, inner, f"{where}[{i}]") for i, v in enumerate(value))
-    if origin in (Mapping, dict) or annotation is Mapping:
+    if origin in (collections.abc.Mapping, dict) or annotation is Mapping:
         if not isinstance(value, dict):
             raise ConfigError(f"{where} must be a table. Got {value!r} instead.")
         return {str(k): v for k, v in value.items()}

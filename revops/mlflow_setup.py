@@ -29,6 +29,10 @@ def configure(workdir: str | os.PathLike[str] | None = None) -> str:
     import mlflow
     from mlflow.tracking import MlflowClient
 
+    # MLflow logs its database migrations at INFO; a user needs to see none of that.
+    if not log.isEnabledFor(logging.DEBUG):
+        logging.getLogger("mlflow").setLevel(logging.WARNING)
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     uri = resolve_tracking_uri(workdir)
     if uri.startswith("sqlite:///"):
         db_path = Path(uri.removeprefix("sqlite:///"))

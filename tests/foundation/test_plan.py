@@ -1,0 +1,40 @@
+"""The plan job writes its folder atomically and records a parent MLflow run."""
+import json
+from pathlib import Path
+
+import mlflow
+
+from revops.config import load_config
+from revops.plan import run_plan
+
+
+def test_plan_writes_summary_report_and_parent_run(sample_data_dir: Path, tmp_path: Path):
+    out = tmp_path / "plan"
+    config = load_config(overrides={"steps": []})
+    summary = run_plan(sample_data_dir, out, config)
+    assert sorted(p.name for p in out.iterdir()) == ["plan.toml", "report.html", "summary.json"]
+    on_disk = json.loads((out / "summary.json").read_text())
+    assert on_disk == json.loads(json.dumps(summary))
+    assert on_disk["plan_period"] == "2027Q1" and on_disk["as_of"] == "2026-12-31"
+    assert len(on_disk["inputs"]["leads"]["sha256"]) == 64
+    run = mlflow.get_run(summary["mlflow_run_id"])
+    assert run.data.tags["revops.kind"] == "plan"
+    assert run.data.params["input.leads.sha256"] == on_disk["inputs"]["leads"]["sha256"]
+    html = (out / "report.html").read_text()
+    assert "Quarterly revenue plan 2027Q1" in html and "Inputs" in html
+
+
+def test_failed_plan_keeps_the_previous_output(sample_data_dir: Path, tmp_path: Path):
+    out = tmp_path / "plan"
+    out.mkdir()
+    (out / "keep.txt").write_text("previous plan")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "targets.csv").write_text("segment,period,target\nSMB,someday,10\n")
+    import pytest
+
+    from revops.errors import RevopsError
+
+    with pytest.raises(RevopsError, match="period"):
+        run_plan(bad, out, load_config())
+    assert (out / "keep.txt").read_text() == "previous plan"
