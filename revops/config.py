@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import collections.abc
 import dataclasses
+import re
 import tomllib
 import typing
 from dataclasses import dataclass, field, fields
@@ -24,6 +25,8 @@ class DataConfig:
 
     as_of: str = ""  # the day the plan is made (YYYY-MM-DD); empty = the latest date in the data
     tables: Mapping[str, str] = field(default_factory=dict)  # table -> file name in the data folder
+    # Without a targets table: target = the last full quarter's bookings x (1 + growth). < -1: off.
+    target_growth: float = -2.0
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ class PlanConfig:
     steps: tuple[str, ...] = STEPS
     data: DataConfig = field(default_factory=DataConfig)
     columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # table -> {theirs: ours}
+    derive: Mapping[str, Any] = field(default_factory=dict)  # table -> [[rules]] (revops.prepare)
+    drop_empty: Mapping[str, Any] = field(default_factory=dict)  # table -> columns
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     forecast: ForecastConfig = field(default_factory=ForecastConfig)
     funnel: FunnelConfig = field(default_factory=FunnelConfig)
@@ -158,7 +163,7 @@ def _check(config: PlanConfig) -> None:
                           f"Got {config.territory.balance_tolerance!r} instead.")
     from revops.contracts import TABLES
 
-    for table in list(config.columns) + list(config.data.tables):
+    for table in list(config.columns) + list(config.data.tables) + list(config.derive) + list(config.drop_empty):
         if table not in TABLES:
             raise ConfigError(f"columns/tables: unknown table '{table}'. Allowed: {', '.join(TABLES)}.")
 
@@ -190,6 +195,10 @@ def config_to_toml(config: PlanConfig) -> str:
     data = config.to_dict()
     lines: list[str] = []
 
+    def toml_key(name: Any) -> str:
+        name = str(name)
+        return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else scalar(name)
+
     def scalar(value: Any) -> str:
         if isinstance(value, bool):
             return "true" if value else "false"
@@ -197,6 +206,8 @@ def config_to_toml(config: PlanConfig) -> str:
             return repr(value)
         if isinstance(value, (list, tuple)):
             return "[" + ", ".join(scalar(v) for v in value) + "]"
+        if isinstance(value, dict):
+            return "{" + ", ".join(f"{toml_key(k)} = {scalar(v)}" for k, v in value.items()) + "}"
         return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
     tables = {k: v for k, v in data.items() if isinstance(v, dict)}
@@ -212,5 +223,5 @@ def config_to_toml(config: PlanConfig) -> str:
         for key, value in nested.items():
             lines.append(f"\n[{section}.{key}]")
             for k, v in value.items():
-                lines.append(f"{scalar(k)} = {scalar(v)}")
+                lines.append(f"{toml_key(k)} = {scalar(v)}")
     return "\n".join(lines) + "\n"

@@ -9,13 +9,15 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 import pandas as pd
 
 from revops.contracts import TABLES, DataContractError, validate_with_notes
 from revops.errors import RevopsError
 from revops.io import find_table, read_table
+from revops.prepare import derive_columns
+from revops.prepare import drop_empty as drop_empty_rows
 
 
 @dataclass
@@ -55,6 +57,8 @@ def load_inputs(
     columns: Mapping[str, Mapping[str, str]] | None = None,
     file_names: Mapping[str, str] | None = None,
     tables: tuple[str, ...] = TABLES,
+    derive: Mapping[str, Any] | None = None,
+    drop_empty: Mapping[str, Any] | None = None,
 ) -> InputBundle:
     """Read and validate every table present in ``data_dir``; absent tables are simply absent."""
     data_dir = Path(data_dir)
@@ -73,12 +77,20 @@ def load_inputs(
         if path is None:
             continue
         try:
+            raw = read_table(path)
+            prep_notes: list[str] = []
+            if derive and table in derive:
+                raw, prep_notes = derive_columns(raw, derive[table], data_dir, str(path))
+            if drop_empty and table in drop_empty:
+                raw, dropped = drop_empty_rows(raw, drop_empty[table], str(path))
+                prep_notes += dropped
             validated = validate_with_notes(
-                table, read_table(path), source=str(path), columns=(columns or {}).get(table)
+                table, raw, source=str(path), columns=(columns or {}).get(table)
             )
         except (DataContractError, RevopsError) as exc:
             errors.append(str(exc))
             continue
+        bundle.notes += prep_notes
         bundle.tables[table] = validated.frame
         bundle.sources[table] = path
         bundle.fingerprints[table] = fingerprint(path)

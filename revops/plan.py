@@ -77,7 +77,8 @@ def run_plan(
 
     progress = progress or Progress(quiet=True)
     with progress.step("validate inputs"):
-        bundle = load_inputs(data_dir, columns=config.columns, file_names=config.data.tables)
+        bundle = load_inputs(data_dir, columns=config.columns, file_names=config.data.tables,
+                             derive=config.derive, drop_empty=config.drop_empty)
     as_of = pd.Timestamp(config.data.as_of) if config.data.as_of else infer_as_of(bundle)
     period = (as_of + pd.Timedelta(days=1)).to_period("Q")
     configure()

@@ -1,0 +1,249 @@
+"""``revops score train|predict|promote|rollback``: the lead scoring model from the command line."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+EPILOG_TRAIN = textwrap.dedent("""\
+    examples:
+      revops score train --leads data/leads.csv --out build/scoring
+      revops score train --leads hubspot.csv --target "Lifecycle Stage" --positive SQL \\
+          --id "Record ID" --time "Create Date" --exclude "Lead Status"
+    writes OUT/metrics.json, lead_scores_holdout.csv, feature_report.csv, deciles.csv and
+    roc.png, calibration.png, lift.png, feature_importance.png; logs all to MLflow and
+    registers 'lead-scoring' (alias challenger; champion if it beats the champion).""")
+EPILOG_PREDICT = textwrap.dedent("""\
+    examples:
+      revops score predict --leads new_leads.csv --out scores.csv
+      revops score predict --leads new_leads.csv --out scores.csv --model models:/lead-scoring/3""")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "score", help="train, apply, promote or roll back the lead scoring model",
+        description="Lead scoring: calibrated P(SQL) per lead, with reasons.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n  revops score train --leads data/leads.csv\n"
+               "  revops score predict --leads data/leads.csv --out scores.csv\n"
+               "  revops score promote 3\n  revops score rollback")
+    sub = parser.add_subparsers(dest="score_command", metavar="ACTION")
+    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+
+    train = sub.add_parser("train", help="train, evaluate and register a model",
+                           formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG_TRAIN)
+    train.add_argument("--leads", required=True, help="lead export (CSV or Parquet)")
+    train.add_argument("--target", default="is_sql", help="label column (default: is_sql)")
+    train.add_argument("--positive", default=None, help="label value that means SQL, if not 1/true/yes")
+    train.add_argument("--id", dest="id_col", default="lead_id", help="lead id column (default: lead_id)")
+    train.add_argument("--time", dest="time_col", default=None,
+                       help="creation time column: the holdout is then the newest leads")
+    train.add_argument("--exclude", default="", help="comma-separated columns never to use")
+    train.add_argument("--tiers", default=None, help="score cut-offs A,B,C on 0-100 (default: "
+                       "top 10%% A, next 20%% B, next 30%% C)")
+    train.add_argument("--out", default="build/scoring", help="output folder (default: build/scoring)")
+    train.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    train.add_argument("--quiet", action="store_true", help="no progress messages")
+    train.add_argument("--json", action="store_true", help="print the summary as JSON")
+    train.set_defaults(func=run_train)
+
+    predict = sub.add_parser("predict", help="score leads with a registered model",
+                             formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG_PREDICT)
+    predict.add_argument("--leads", required=True, help="leads to score (CSV or Parquet)")
+    predict.add_argument("--out", required=True, help="CSV to write")
+    predict.add_argument("--model", default="models:/lead-scoring@champion",
+                         help="MLflow model URI (default: models:/lead-scoring@champion)")
+    predict.add_argument("--no-reasons", action="store_true", help="skip the reason columns (faster)")
+    predict.add_argument("--quiet", action="store_true", help="no progress messages")
+    predict.add_argument("--json", action="store_true", help="print the summary as JSON")
+    predict.set_defaults(func=run_predict)
+
+    promote = sub.add_parser("promote", help="make a model version the champion",
+                             formatter_class=argparse.RawDescriptionHelpFormatter,
+                             epilog="example:\n  revops score promote 3")
+    promote.add_argument("version", help="registered version of lead-scoring")
+    promote.add_argument("--json", action="store_true", help="print the result as JSON")
+    promote.set_defaults(func=run_promote)
+
+    rollback = sub.add_parser("rollback", help="give the champion alias back to the previous champion",
+                              formatter_class=argparse.RawDescriptionHelpFormatter,
+                              epilog="example:\n  revops score rollback")
+    rollback.add_argument("--json", action="store_true", help="print the result as JSON")
+    rollback.set_defaults(func=run_rollback)
+
+
+def _quiet_mlflow() -> None:
+    # MLflow draws a download progress bar on every model load; the CLI reports its own progress.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+
+
+def _read(path: str):
+    from revops.io import read_table
+
+    return read_table(path)
+
+
+def _say(args: argparse.Namespace, message: str) -> None:
+    if not getattr(args, "quiet", False) and not getattr(args, "json", False):
+        print(message, file=sys.stderr)
+
+
+def _tiers(text: str | None):
+    from revops.errors import ConfigError
+
+    if not text:
+        return None
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise ConfigError(f"--tiers must be three numbers like 60,35,15; got {text!r}.") from None
+    if len(values) != 3:
+        raise ConfigError(f"--tiers must be three numbers like 60,35,15; got {text!r}.")
+    return values
+
+
+def run_train(args: argparse.Namespace) -> int:
+    import mlflow
+
+    from revops.mlflow_setup import LEAD_MODEL_NAME, configure, ensure_experiment
+    from revops.outputs import atomic_output_dir, write_csv, write_json
+    from scoring.model import LeadScorer
+    from scoring.plots import write_plots
+
+    exclude = tuple(c.strip() for c in args.exclude.split(",") if c.strip())
+    frame = _read(args.leads)
+    _say(args, f"read {len(frame)} leads from {args.leads}")
+    scorer = LeadScorer(target=args.target, id_col=args.id_col, time_col=args.time_col,
+                        positive=args.positive, exclude=exclude, tier_thresholds=_tiers(args.tiers),
+                        random_state=args.seed)
+    scorer.fit(frame)  # every input error is raised here, before anything is written or registered
+    for warning in scorer.warnings_:
+        print(f"warning: {warning}", file=sys.stderr)
+    holdout = frame[frame[args.id_col].isin(scorer.holdout_ids_)]
+
+    configure()
+    _quiet_mlflow()
+    from scoring import registry
+
+    with atomic_output_dir(args.out) as tmp:
+        write_plots(scorer, tmp)
+        write_csv(tmp / "feature_report.csv",
+                  scorer.feature_report_.assign(notes=scorer.feature_report_["notes"].map("; ".join)))
+        write_csv(tmp / "deciles.csv", scorer.deciles_)
+        write_csv(tmp / "lead_scores_holdout.csv", scorer.score_frame(holdout))
+        summary = {
+            "leads_file": str(args.leads), "target": args.target, "id": args.id_col,
+            "time": args.time_col, "positive": args.positive, "exclude": list(exclude),
+            "metrics": scorer.metrics_, "candidates": scorer.candidates_,
+            "tier_thresholds": list(scorer.tier_thresholds_), "warnings": scorer.warnings_,
+            "deciles": scorer.deciles_.to_dict(orient="records"),
+            "features": scorer.feature_report_.to_dict(orient="records"),
+        }
+        mlflow.set_experiment(experiment_id=ensure_experiment(LEAD_MODEL_NAME))
+        with mlflow.start_run(run_name="score-train") as run:
+            mlflow.log_params({"target": args.target, "id": args.id_col, "time": args.time_col or "",
+                               "positive": args.positive or "", "exclude": ",".join(exclude),
+                               "model": scorer.model_name_, "calibration": scorer.calibration,
+                               "seed": args.seed, "leads_file": Path(args.leads).name})
+            mlflow.log_metrics({f"holdout_{k}": float(v) for k, v in scorer.metrics_.items()
+                                if isinstance(v, (int, float)) and not isinstance(v, bool)})
+            for name, metrics in scorer.candidates_.items():
+                mlflow.log_metrics({f"{name}_{k}": float(v) for k, v in metrics.items()
+                                    if k in ("roc_auc", "pr_auc", "log_loss", "brier", "ece")})
+            decision = registry.register(scorer, holdout)
+            summary["registry"] = {**decision, "run_id": run.info.run_id}
+            write_json(tmp / "metrics.json", summary)
+            mlflow.log_artifacts(str(tmp), artifact_path="scoring")
+    _report_train(args, summary)
+    return 0
+
+
+def _report_train(args: argparse.Namespace, summary: dict) -> None:
+    m, reg = summary["metrics"], summary["registry"]
+    if args.json:
+        from revops.outputs import json_safe
+
+        print(json.dumps(json_safe({"out": os.path.abspath(args.out), "metrics": m, "registry": reg,
+                                    "warnings": summary["warnings"]}), indent=2, sort_keys=True,
+                         default=str))
+        return
+    if args.quiet:
+        return
+    print(f"model: {m['model']} (calibration {m['calibration']}), {m['holdout']} holdout of "
+          f"{m['n_holdout']} leads")
+    print(f"ROC AUC {m['roc_auc']:.3f}  PR AUC {m['pr_auc']:.3f}  log loss {m['log_loss']:.4f}  "
+          f"Brier {m['brier']:.4f}  ECE {m['ece']:.4f}  top-decile lift {m['top_decile_lift']:.2f}")
+    dropped = [f for f in summary["features"] if not f["used"] and f["kind"] not in ("label",)]
+    for f in dropped:
+        print(f"  not used: {f['column']} ({f['kind']}: {f['reason']})")
+    verdict = "now champion" if reg["promoted"] else "challenger only"
+    print(f"registered lead-scoring v{reg['version']} ({verdict}: {reg['reason']})")
+    print(f"outputs: {os.path.abspath(args.out)}")
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    from revops.mlflow_setup import configure
+    from revops.outputs import write_csv
+
+    frame = _read(args.leads)
+    if Path(args.model).suffix == ".joblib" and Path(args.model).is_file():
+        import joblib
+
+        scorer, version = joblib.load(args.model), None
+    else:
+        configure()
+        _quiet_mlflow()
+        from scoring import registry
+
+        scorer = registry.load(args.model)
+        version = registry.resolve(args.model).get("version") if args.model.startswith("models:/") else None
+    scores = scorer.score_frame(frame, reasons=not args.no_reasons)
+    out = Path(args.out)
+    tmp = out.with_name(f".{out.name}.partial")
+    write_csv(tmp, scores)
+    os.replace(tmp, out)
+    n_bad = int((~scores["scored"]).sum())
+    result = {"out": str(out.resolve()), "leads": len(scores), "scored": len(scores) - n_bad,
+              "not_scored": n_bad, "model": args.model, "version": version,
+              "tiers": {t: int((scores["tier"] == t).sum()) for t in "ABCD"}}
+    if args.json:
+        print(json.dumps(result, indent=2, sort_keys=True))
+    elif not args.quiet:
+        print(f"scored {result['scored']} of {result['leads']} leads with {args.model}"
+              + (f" (v{version})" if version else "") + f" -> {out}")
+        if n_bad:
+            print(f"{n_bad} leads could not be scored; see the 'problem' column", file=sys.stderr)
+    return 0
+
+
+def run_promote(args: argparse.Namespace) -> int:
+    from revops.mlflow_setup import configure
+
+    configure()
+    from scoring import registry
+
+    result = registry.promote(args.version)
+    if args.json:
+        print(json.dumps(result, sort_keys=True))
+    else:
+        print(f"lead-scoring champion: v{result['champion']}"
+              + (f" (was v{result['previous']})" if result["previous"] and result["changed"] else "")
+              + ("" if result["changed"] else " (unchanged)"))
+    return 0
+
+
+def run_rollback(args: argparse.Namespace) -> int:
+    from revops.mlflow_setup import configure
+
+    configure()
+    from scoring import registry
+
+    result = registry.rollback()
+    if args.json:
+        print(json.dumps(result, sort_keys=True))
+    else:
+        print(f"lead-scoring champion: v{result['champion']} (rolled back from v{result['rolled_back']})")
+    return 0
