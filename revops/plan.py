@@ -20,6 +20,7 @@ from revops.outputs import atomic_output_dir, write_json
 from revops.progress import Progress
 from revops.report import Section, render_report
 from revops.steps import StepContext, StepOutcome, load_step
+from revops.targets import targets_from_growth
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +55,13 @@ def _flat_params(config: PlanConfig) -> dict[str, str]:
 
 def inputs_section(bundle: InputBundle, as_of: pd.Timestamp, period: pd.Period) -> Section:
     rows = [
-        {"table": t, "file": str(bundle.sources[t].name), "rows": len(f), "sha256": bundle.fingerprints[t][:12]}
+        {"table": t, "file": str(bundle.sources[t].name) if t in bundle.sources else "(derived)",
+         "rows": len(f), "sha256": bundle.fingerprints[t][:12] if t in bundle.fingerprints else ""}
         for t, f in bundle.tables.items()
     ]
     section = Section("Inputs", anchor="inputs")
     section.paragraphs.append(
-        f"Plan made as of {as_of.date()} for {period}. Every table below passed its data contract."
+        f"Plan made as of {as_of.date()} for {period}. Every table read from a file passed its data contract."
     )
     section.tables.append(("", pd.DataFrame(rows)))
     section.paragraphs += [f"Note: {note}" for note in bundle.notes]
@@ -81,6 +83,10 @@ def run_plan(
                              derive=config.derive, drop_empty=config.drop_empty)
     as_of = pd.Timestamp(config.data.as_of) if config.data.as_of else infer_as_of(bundle)
     period = (as_of + pd.Timedelta(days=1)).to_period("Q")
+    if not bundle.has("targets") and bundle.has("opportunities") and config.data.target_growth >= -1:
+        targets, note = targets_from_growth(bundle.get("opportunities"), period, config.data.target_growth)
+        bundle.tables["targets"] = targets
+        bundle.notes.append(note)
     configure()
     experiment_id = ensure_experiment(config.experiment)
     outcomes: dict[str, StepOutcome] = {}
@@ -144,7 +150,7 @@ def _summary(bundle, config, as_of, period, outcomes, run_id) -> dict[str, Any]:
         "mlflow_run_id": run_id,
         "inputs": {
             t: {"file": bundle.sources[t].name, "rows": bundle.counts[t], "sha256": bundle.fingerprints[t]}
-            for t in bundle.tables
+            for t in bundle.sources
         },
         "unassigned_accounts": bundle.counts.get("unassigned_accounts"),
         "notes": list(bundle.notes) + [n for o in outcomes.values() for n in o.notes],
