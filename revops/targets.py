@@ -22,7 +22,8 @@ def targets_from_growth(opportunities: pd.DataFrame, plan_period: pd.Period,
     # A quarter the history only partly covers would understate the base.
     closed = opportunities.loc[opportunities["is_won"].notna(), "close_date"].dropna()
     covered_from = closed.min() if len(closed) else pd.Timestamp.max
-    same_quarter_full = same_quarter.start_time >= covered_from
+    # Data starting within the quarter's first month is taken as covering it.
+    same_quarter_full = covered_from <= same_quarter.start_time + pd.Timedelta(days=31)
     rows, bases = [], set()
     for segment, frame in bookings.groupby("segment"):
         by_quarter = frame.set_index("quarter")["bookings"]
