@@ -1,0 +1,32 @@
+"""``python -m bench`` (``make bench``): run every benchmark, one after the other.
+
+Each benchmark is also runnable alone, e.g. ``python -m bench.bench_territory --help``.
+"""
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+BENCHES = ("bench_scoring", "bench_service", "bench_forecast", "bench_territory")
+
+
+def main() -> int:
+    failed = []
+    for name in BENCHES:
+        try:
+            importlib.import_module(f"bench.{name}")
+        except ModuleNotFoundError:
+            print(f"== {name}: not present, skipped")
+            continue
+        print(f"\n== {name}", flush=True)
+        # A fresh process per benchmark: peak memory and thread pools must not leak between them.
+        if subprocess.call([sys.executable, "-m", f"bench.{name}"]) != 0:
+            failed.append(name)
+    if failed:
+        print(f"failed: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
