@@ -16,7 +16,7 @@ import pandas as pd
 
 from forecasting.funnel import (
     OVERALL, FunnelAssumptions, build_funnel_plan, compute_kpis, estimate_drivers, funnel_sensitivity,
-    funnel_totals, plan_headcount,
+    funnel_totals, kpi_summary, plan_headcount,
 )
 from forecasting.funnel.plots import save_funnel_plots
 
@@ -96,6 +96,7 @@ def write_funnel(result: FunnelResult, out_dir: str | Path) -> dict[str, Path]:
         "funnel_totals": write_csv(out_dir / "funnel_totals.csv", result.totals),
         "headcount": write_csv(out_dir / "headcount.csv", result.headcount),
         "kpis": write_csv(out_dir / "kpis.csv", result.kpis),
+        "kpi_summary": write_csv(out_dir / "kpi_summary.csv", kpi_summary(result.kpis)),
         "drivers": write_csv(out_dir / "drivers.csv", result.drivers),
         "sensitivity": write_csv(out_dir / "sensitivity.csv", result.sensitivity),
     }
@@ -120,7 +121,7 @@ def register(subparsers) -> None:
               revops funnel ... --scores out/scoring/lead_scores.csv   # MQL goal net of open MQLs
 
             outputs (in --out): funnel_plan.csv, funnel_totals.csv, headcount.csv, kpis.csv,
-            drivers.csv, sensitivity.csv, funnel.png, monthly_goals.png, summary.json
+            kpi_summary.csv, drivers.csv, sensitivity.csv, funnel.png, monthly_goals.png, summary.json
             """
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
