@@ -57,7 +57,7 @@ class ForecastConfig:
 class FunnelConfig:
     min_records: int = 30  # rates built on fewer records are flagged
     expected_attainment: float = 0.8
-    sqls_per_sdr_per_month: float = 40.0
+    sqls_per_sdr_per_month: float = 20.0
 
 
 @dataclass(frozen=True)
