@@ -37,7 +37,9 @@ class ScoringConfig:
     id_column: str = "lead_id"
     time_column: str = "created_at"  # time-ordered holdout; empty = stratified
     exclude: tuple[str, ...] = ()
-    tier_thresholds: tuple[float, ...] = (0.5, 0.3, 0.15)  # A >= 0.5 > B >= 0.3 > C >= 0.15 > D
+    # Score cut-offs (0-100) for tiers A, B, C, e.g. [60, 35, 15]; empty = the holdout's
+    # 90th / 70th / 40th score percentiles.
+    tier_thresholds: tuple[float, ...] = ()
     model_uri: str = "models:/lead-scoring@champion"
 
 
