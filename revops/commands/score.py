@@ -46,6 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "top 10%% A, next 20%% B, next 30%% C)")
     train.add_argument("--out", default="build/scoring", help="output folder (default: build/scoring)")
     train.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    train.add_argument("--threads", type=int, default=None,
+                       help="cap CPU threads while training (default: all cores)")
     train.add_argument("--quiet", action="store_true", help="no progress messages")
     train.add_argument("--json", action="store_true", help="print the summary as JSON")
     train.set_defaults(func=run_train)
@@ -73,6 +75,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               epilog="example:\n  revops score rollback")
     rollback.add_argument("--json", action="store_true", help="print the result as JSON")
     rollback.set_defaults(func=run_rollback)
+    _register_service(sub)
+
+
+def _register_service(sub: argparse._SubParsersAction) -> None:
+    """``revops score serve`` comes from the HTTP service: ``scoring/service/cli.py`` exposing
+    ``register(subparsers)`` adds it here, so the service needs no change in this file."""
+    try:
+        import importlib
+
+        service_cli = importlib.import_module("scoring.service.cli")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("scoring.service", "scoring.service.cli"):
+            raise
+        return
+    service_cli.register(sub)
 
 
 def _quiet_mlflow() -> None:
@@ -118,7 +135,7 @@ def run_train(args: argparse.Namespace) -> int:
     _say(args, f"read {len(frame)} leads from {args.leads}")
     scorer = LeadScorer(target=args.target, id_col=args.id_col, time_col=args.time_col,
                         positive=args.positive, exclude=exclude, tier_thresholds=_tiers(args.tiers),
-                        random_state=args.seed)
+                        n_threads=args.threads, random_state=args.seed)
     scorer.fit(frame)  # every input error is raised here, before anything is written or registered
     for warning in scorer.warnings_:
         print(f"warning: {warning}", file=sys.stderr)

@@ -1,0 +1,78 @@
+"""The app factory: settings, model holder, metrics and routers put together (nothing else)."""
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import anyio
+from fastapi import Depends, FastAPI
+from threadpoolctl import threadpool_limits
+
+from scoring.service.dependencies import require_api_key
+from scoring.service.errors import install_error_handlers
+from scoring.service.holder import ChampionFollower, ModelHolder, ModelSource, freeze_long_lived
+from scoring.service.metrics import Metrics, MetricsMiddleware
+from scoring.service.openapi import build_openapi
+from scoring.service.routers import health, model, ops, score
+from scoring.service.settings import ServiceSettings
+
+log = logging.getLogger("scoring.service")
+
+
+def create_app(settings: ServiceSettings | None = None, *, source: ModelSource | None = None,
+               holder: ModelHolder | None = None) -> FastAPI:
+    """A scoring app. ``source`` (default: the MLflow registry at ``settings.model_uri``) is
+    followed by a background thread; pass ``holder`` with a model and ``source=None`` to serve a
+    fixed model (tests)."""
+    settings = settings or ServiceSettings.from_env()
+    holder = holder or ModelHolder()
+    if source is None and holder.current is None:
+        from scoring.service.registry_source import RegistrySource
+
+        source = RegistrySource(settings.model_uri, max_chars=settings.max_string_chars)
+    metrics = Metrics()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        # One BLAS/OpenMP thread per process: requests are small and concurrent, and several
+        # threads per matrix product cost ~10x on a busy 2-core machine (measured).
+        blas = threadpool_limits(limits=1)
+        follower = None
+        if source is not None:
+            follower = ChampionFollower(holder, source, settings.poll_seconds,
+                                        on_reload=metrics.count_reload)
+            app.state.follower = follower
+            # Load before accepting requests, so "port open" mostly means "ready".
+            await anyio.to_thread.run_sync(follower.check_once)
+            follower.start()
+        freeze_long_lived()
+        try:
+            yield
+        finally:
+            if follower is not None:
+                follower.stop()
+            blas.restore_original_limits()
+
+    app = FastAPI(title="revops lead scoring", lifespan=lifespan, openapi_url=None, docs_url=None,
+                  redoc_url=None)
+    app.state.settings = settings
+    app.state.holder = holder
+    app.state.metrics = metrics
+    app.state.follower = None
+    app.state.openapi_cache = None
+    install_error_handlers(app)
+    secured = [Depends(require_api_key)]
+    # The hot route first: FastAPI tries routes in order.
+    app.include_router(score.router)  # checks the key in its own single dependency
+    app.include_router(health.router)
+    app.include_router(ops.router, dependencies=secured)
+    app.include_router(model.router, dependencies=secured)
+    app.openapi = lambda: build_openapi(app)
+    routes = frozenset(r.path for m in (health, ops, model, score) for r in m.router.routes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics, routes=routes)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for uvicorn worker processes (``--workers N``): settings from the environment."""
+    return create_app(ServiceSettings.from_env())

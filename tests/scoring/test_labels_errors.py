@@ -1,0 +1,75 @@
+"""Bad input: each is a ScoringInputError whose message says what was expected and found."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scoring.errors import ScoringInputError
+from scoring.labels import parse_label
+from scoring.model import LeadScorer
+from scoring.synthetic import make_leads
+
+
+@pytest.fixture(scope="module")
+def leads() -> pd.DataFrame:
+    return make_leads(2000, seed=11)[0]
+
+
+@pytest.mark.parametrize("values,expected", [
+    (["1", "0", "", "1"], [1, 0, np.nan, 1]),
+    (["True", "False", "N/A", "true"], [1, 0, np.nan, 1]),
+    (["yes", "No", None, "YES"], [1, 0, np.nan, 1]),
+    ([1.0, 0.0, np.nan, 1.0], [1, 0, np.nan, 1]),
+])
+def test_label_forms(values, expected):
+    np.testing.assert_array_equal(parse_label(pd.Series(values, name="y")), np.array(expected, float))
+
+
+def test_any_two_values_with_positive():
+    y = parse_label(pd.Series(["SQL", "Disqualified", "", "sql"], name="stage"), positive="SQL")
+    np.testing.assert_array_equal(y, [1, 0, np.nan, 1])
+    with pytest.raises(ScoringInputError, match=r"which one means SQL\?.*--positive"):
+        parse_label(pd.Series(["SQL", "Disqualified"], name="stage"))
+    with pytest.raises(ScoringInputError, match=r"no value 'Won'.*Found: 'Disqualified', 'SQL'"):
+        parse_label(pd.Series(["SQL", "Disqualified"], name="stage"), positive="Won")
+
+
+def test_label_with_three_values_lists_them(leads):
+    bad = leads.assign(is_sql=np.where(np.arange(len(leads)) % 3 == 0, "maybe", leads["is_sql"]))
+    with pytest.raises(ScoringInputError, match=r"exactly two values .* found 3: .*'maybe' \(667 rows\)"):
+        LeadScorer().fit(bad)
+
+
+def test_missing_label_column(leads):
+    with pytest.raises(ScoringInputError, match=r"the label column 'converted' is missing.*--target"):
+        LeadScorer(target="converted").fit(leads)
+
+
+def test_too_few_positives_says_count_and_minimum(leads):
+    few = leads.copy()
+    positives = np.flatnonzero(few["is_sql"] == "1")
+    few.loc[positives[5:], "is_sql"] = "0"
+    with pytest.raises(ScoringInputError, match=r"has 5 SQLs .* at least 20 are needed"):
+        LeadScorer().fit(few)
+
+
+def test_duplicate_ids(leads):
+    dup = leads.copy()
+    dup.loc[[10, 20], "lead_id"] = dup.loc[3, "lead_id"]
+    with pytest.raises(ScoringInputError, match=r"duplicated ids 'L0000003' in rows 4, 11, 21 \(3 rows\)"):
+        LeadScorer().fit(dup)
+
+
+def test_bad_parameters(leads):
+    with pytest.raises(ScoringInputError, match="'calibration' parameter .* Got 'platt' instead"):
+        LeadScorer(calibration="platt").fit(leads)
+    with pytest.raises(ScoringInputError, match="tier_thresholds"):
+        LeadScorer(tier_thresholds=(10, 50, 20)).fit(leads)
+    with pytest.raises(ScoringInputError, match="not fitted"):
+        LeadScorer().predict_proba(leads)
+
+
+def test_time_column_must_hold_dates(leads):
+    with pytest.raises(ScoringInputError, match=r"time column 'lead_source' must hold dates.*read as categorical"):
+        LeadScorer(time_col="lead_source").fit(leads)
