@@ -148,6 +148,10 @@ def _summary(bundle, config, as_of, period, outcomes, run_id) -> dict[str, Any]:
         "as_of": str(as_of.date()),
         "seed": config.seed,
         "mlflow_run_id": run_id,
+        # What depends on the MLflow store's state, not on the inputs: kept apart so the rest of
+        # the output is byte-identical for the same inputs and seed.
+        "mlflow": {"run_id": run_id, **{name: o.data["lead_model"] for name, o in outcomes.items()
+                                         if "lead_model" in o.data}},
         "inputs": {
             t: {"file": bundle.sources[t].name, "rows": bundle.counts[t], "sha256": bundle.fingerprints[t]}
             for t in bundle.sources
