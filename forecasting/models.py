@@ -1,0 +1,296 @@
+"""Candidate forecasters: thin, sklearn-style wrappers over statsforecast and numpy.
+
+Each forecaster is fitted on one series (``fit(y, season_length)`` returns ``self``) and
+``predict(h)`` returns the mean path and the one-sigma width of its own prediction interval
+per step (``sigma``). Grouping, backtests and parallelism live in ``forecasting.core``, not here.
+
+Why statsforecast and not statsmodels: on a 36-month series statsforecast's ETS fits in
+~7-20 ms and an airline ARIMA in ~6-18 ms, against ~1 s for an automatic ETS search in
+statsmodels; the bench needs 4,000 fits of each model in under a minute on two cores.
+"""
+from __future__ import annotations
+
+import copy
+import warnings
+
+import numpy as np
+
+Z80 = 1.2815515655446004  # standard normal 90% quantile: the half-width of an 80% interval
+
+
+class BaseForecaster:
+    """Common fit/predict plumbing; subclasses implement ``_fit`` and ``_predict``."""
+
+    name = "base"
+    #: fewest observations the method needs to fit at all
+    min_obs = 1
+
+    def fit(self, y: np.ndarray, season_length: int) -> "BaseForecaster":
+        y = np.asarray(y, dtype=float)
+        if len(y) < self.min_obs:
+            raise ValueError(f"{self.name} needs at least {self.min_obs} observations")
+        self.season_length_ = int(season_length)
+        self.n_obs_ = len(y)
+        self.y_ = y  # several methods need the tail of the series at predict time
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self._fit(y, int(season_length))
+        return self
+
+    def predict(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        if not hasattr(self, "y_"):
+            raise RuntimeError(f"{type(self).__name__} is not fitted; call fit(y, season_length) first")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mean, sigma = self._predict(int(h))
+        mean = np.asarray(mean, dtype=float)
+        sigma = np.asarray(sigma, dtype=float)
+        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(sigma))):
+            raise FloatingPointError(f"{self.name} produced a non-finite forecast")
+        return mean, np.maximum(sigma, 0.0)
+
+    def forward(self, y: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray]:
+        """Forecast from the end of a longer ``y`` with the parameters already fitted.
+
+        Backtests use it at later origins instead of refitting (statsforecast's
+        ``refit=False``); methods without learned parameters simply refit.
+        """
+        return self.clone().fit(y, self.season_length_).predict(h)
+
+    def clone(self) -> "BaseForecaster":
+        """An unfitted copy with the same parameters."""
+        fresh = copy.copy(self)
+        for key in [k for k in vars(fresh) if k.endswith("_")]:
+            delattr(fresh, key)
+        return fresh
+
+    def _fit(self, y: np.ndarray, m: int) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _predict(self, h: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+        raise NotImplementedError
+
+
+def _spread(y: np.ndarray) -> float:
+    """A robust scale for methods without their own intervals (never zero)."""
+    scale = float(np.std(y[-24:], ddof=1)) if len(y) > 2 else 0.0
+    return scale if scale > 0 else max(float(np.mean(np.abs(y))), 1.0) * 0.1
+
+
+class SeasonalNaive(BaseForecaster):
+    """Each period repeats the same period one season ago: the baseline every model must beat."""
+
+    name = "seasonal_naive"
+
+    def _fit(self, y: np.ndarray, m: int) -> None:
+        self.m_ = m if len(y) >= m else 1
+        diffs = y[self.m_:] - y[:-self.m_]
+        self.sigma1_ = float(np.sqrt(np.mean(diffs ** 2))) if len(diffs) else _spread(y)
+
+    def _predict(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        steps = np.arange(h)
+        mean = self.y_[-self.m_:][steps % self.m_]
+        sigma = self.sigma1_ * np.sqrt(steps // self.m_ + 1.0)
+        return mean, sigma
+
+
+class Naive(BaseForecaster):
+    """The last value, carried forward: the fallback for very short histories."""
+
+    name = "naive"
+
+    def _fit(self, y: np.ndarray, m: int) -> None:
+        diffs = np.diff(y)
+        self.sigma1_ = float(np.sqrt(np.mean(diffs ** 2))) if len(diffs) else _spread(y)
+        if self.sigma1_ == 0:
+            self.sigma1_ = _spread(y)
+
+    def _predict(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        return np.full(h, self.y_[-1]), self.sigma1_ * np.sqrt(np.arange(1, h + 1))
+
+
+class WindowMean(BaseForecaster):
+    """Mean of the last season: a sensible level for sparse, noisy segments."""
+
+    name = "window_mean"
+
+    def _fit(self, y: np.ndarray, m: int) -> None:
+        window = y[-max(m, 1):]
+        self.level_ = float(np.mean(window))
+        self.sigma1_ = _spread(y)
+
+    def _predict(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        return np.full(h, self.level_), np.full(h, self.sigma1_)
+
+
+class _StatsForecastModel(BaseForecaster):
+    """A statsforecast model; sigma recovered from its own 80% interval."""
+
+    def _make(self, y: np.ndarray, m: int):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _fit(self, y: np.ndarray, m: int) -> None:
+        self.model_ = self._make(y, m).fit(y=y)
+
+    def _predict(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        return self._unpack(self.model_.predict(h=h, level=[80]))
+
+    @staticmethod
+    def _unpack(out: dict) -> tuple[np.ndarray, np.ndarray]:
+        hi, lo = np.asarray(out["hi-80"], dtype=float), np.asarray(out["lo-80"], dtype=float)
+        return np.asarray(out["mean"], dtype=float), (hi - lo) / (2 * Z80)
+
+    def forward(self, y: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray]:
+        if not hasattr(self, "model_"):
+            raise RuntimeError(f"{type(self).__name__} is not fitted; call fit(y, season_length) first")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mean, sigma = self._unpack(self.model_.forward(y=np.asarray(y, dtype=float), h=int(h),
+                                                           level=[80]))
+        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(sigma))):
+            raise FloatingPointError(f"{self.name} produced a non-finite forecast")
+        return mean, np.maximum(sigma, 0.0)
+
+
+class DampedETS(_StatsForecastModel):
+    """Exponential smoothing with a damped trend (statsforecast AutoETS, damped=True).
+
+    ``spec`` is AutoETS's model string. The default 'AZA' forces an additive season: left to
+    AICc ('AZZ'), 28-36 months rarely pay for twelve seasonal states and the non-seasonal
+    model wins, which cost 10-50% in backtest MASE on seasonal bookings (sample, generated
+    and bench series). Histories shorter than two seasons get no season ('AZN').
+    """
+
+    name = "ets_damped"
+    min_obs = 4
+
+    def __init__(self, spec: str = "AZA"):
+        self.spec = spec
+
+    def _make(self, y: np.ndarray, m: int):
+        from statsforecast.models import AutoETS
+
+        if len(y) >= 2 * m + 2 and m > 1:
+            return AutoETS(season_length=m, model=self.spec, damped=True)
+        return AutoETS(season_length=1, model=self.spec[:2] + "N", damped=True)
+
+
+class Arima(_StatsForecastModel):
+    """ARIMA: the seasonal 'airline' model (0,1,1)(0,1,1)m by default, or AutoARIMA.
+
+    ``order='auto'`` runs statsforecast's stepwise AutoARIMA (~0.3 s per fit on 36 months,
+    too slow for 1,000 series x 4 fits in a minute); 'airline' is the classic fixed model for
+    monthly business series and costs ~6-18 ms.
+    """
+
+    name = "arima"
+    min_obs = 6
+
+    def __init__(self, order: str = "airline", method: str = "CSS-ML"):
+        self.order = order
+        self.method = method
+
+    def _make(self, y: np.ndarray, m: int):
+        from statsforecast.models import ARIMA, AutoARIMA
+
+        seasonal = len(y) >= 2 * m + 2 and m > 1
+        if self.order == "auto":
+            return AutoARIMA(season_length=m if seasonal else 1, seasonal=seasonal)
+        if seasonal:
+            return ARIMA(order=(0, 1, 1), seasonal_order=(0, 1, 1), season_length=m,
+                         method=self.method)
+        return ARIMA(order=(0, 1, 1), include_drift=True, method=self.method)
+
+
+class Theta(_StatsForecastModel):
+    """The Theta method family (statsforecast AutoTheta: standard/optimised/dynamic)."""
+
+    name = "theta"
+    min_obs = 4
+
+    def _make(self, y: np.ndarray, m: int):
+        from statsforecast.models import AutoTheta
+
+        season = m if len(y) >= 2 * m + 2 else 1
+        # multiplicative decomposition needs positive values
+        decomposition = "multiplicative" if np.all(y > 0) else "additive"
+        return AutoTheta(season_length=season, decomposition_type=decomposition)
+
+
+class _Intermittent(BaseForecaster):
+    """Croston-type methods: demand size and interval smoothed separately, flat forecast."""
+
+    min_obs = 2
+
+    def _make(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _fit(self, y: np.ndarray, m: int) -> None:
+        clipped = np.maximum(y, 0.0)  # never learn negative demand
+        self.model_ = self._make().fit(y=clipped)
+        self.sigma1_ = _spread(clipped)
+
+    def _predict(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        mean = np.maximum(self.model_.predict(h=h)["mean"], 0.0)
+        return mean, np.full(h, self.sigma1_)
+
+
+class Croston(_Intermittent):
+    name = "croston"
+
+    def _make(self):
+        from statsforecast.models import CrostonOptimized
+
+        return CrostonOptimized()
+
+
+class CrostonSBA(_Intermittent):
+    """Syntetos-Boylan approximation: Croston with its known upward bias removed."""
+
+    name = "croston_sba"
+
+    def _make(self):
+        from statsforecast.models import CrostonSBA as SBA
+
+        return SBA()
+
+
+class TSB(_Intermittent):
+    """Teunter-Syntetos-Babai: smooths the probability of demand, so it decays after a stop."""
+
+    name = "tsb"
+
+    def __init__(self, alpha_d: float = 0.1, alpha_p: float = 0.1):
+        self.alpha_d = alpha_d
+        self.alpha_p = alpha_p
+
+    def _make(self):
+        from statsforecast.models import TSB as _TSB
+
+        return _TSB(alpha_d=self.alpha_d, alpha_p=self.alpha_p)
+
+
+class Combination(BaseForecaster):
+    """Equal-weight mean of fitted member forecasts (sigma: the members' mean sigma)."""
+
+    name = "combination"
+
+    def __init__(self, members: list[BaseForecaster]):
+        self.members = members
+
+    def _fit(self, y: np.ndarray, m: int) -> None:
+        self.members_ = [member.clone().fit(y, m) for member in self.members]
+
+    def _predict(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        paths = [member.predict(h) for member in self.members_]
+        return (np.mean([p[0] for p in paths], axis=0), np.mean([p[1] for p in paths], axis=0))
+
+
+def default_candidates(arima: str = "airline", ets: str = "AZA") -> list[BaseForecaster]:
+    """The regular candidate set (seasonal naive first: the baseline and the fallback)."""
+    return [SeasonalNaive(), DampedETS(ets), Arima(arima), Theta()]
+
+
+def intermittent_candidates() -> list[BaseForecaster]:
+    """Candidates for sparse segments: all forecast non-negative bookings."""
+    return [Croston(), CrostonSBA(), TSB(), WindowMean()]

@@ -1,0 +1,101 @@
+"""Orchestration tested apart from the statistics, with toy models."""
+import numpy as np
+import pytest
+
+from forecasting.core import BacktestConfig, parallel_map, run_backtest_unit, run_forecast
+from forecasting.models import BaseForecaster
+
+
+class Constant(BaseForecaster):
+    """Forecasts a fixed value with a fixed sigma: predictable errors."""
+
+    def __init__(self, value: float, name: str, sigma: float = 1.0):
+        self.value, self.name, self.sigma = value, name, sigma
+
+    def _fit(self, y, m):
+        pass
+
+    def _predict(self, h):
+        return np.full(h, self.value), np.full(h, self.sigma)
+
+
+class LastValue(BaseForecaster):
+    name = "last"
+
+    def _fit(self, y, m):
+        self.last_ = y[-1]
+
+    def _predict(self, h):
+        return np.full(h, self.last_), np.full(h, 1.0)
+
+
+class Broken(BaseForecaster):
+    name = "broken"
+
+    def _fit(self, y, m):
+        raise RuntimeError("cannot fit")
+
+
+def _config(**kw):
+    base = dict(horizon=3, season_length=4, n_origins=3, levels=(80.0,), combine_top=2,
+                candidates=(Constant(10.0, "ten"), Constant(0.0, "zero"), LastValue(), Broken()))
+    base.update(kw)
+    return BacktestConfig(**base)
+
+
+def test_selection_picks_the_model_with_lowest_backtest_error():
+    y = np.full(30, 10.0) + np.tile([0.5, -0.5], 15)
+    [res] = run_forecast({"a": y}, _config())
+    assert res.method == "ten"
+    assert np.allclose(res.mean, 10.0)
+    assert res.profile.origins == [25, 26, 27]  # n - h - k * step, step = h // n_origins = 1
+    # every fitted candidate appears in the backtest rows, the broken one never
+    models = {row["model"] for row in res.backtest}
+    assert models == {"ten", "zero", "last", "selected"}
+    assert res.candidate_mase["ten"] < res.candidate_mase["zero"]
+
+
+def test_combination_wins_when_two_models_err_in_opposite_directions():
+    y = np.full(30, 10.0)
+    cands = (Constant(8.0, "low"), Constant(12.0, "high"), Constant(30.0, "far"))
+    [res] = run_forecast({"a": y}, _config(candidates=cands))
+    assert res.method == "combination(low+high)"
+    assert np.allclose(res.mean, 10.0)
+
+
+def test_intervals_are_calibrated_to_backtest_errors():
+    # the model claims sigma 1 but is always off by 5: the interval must widen past 5
+    y = np.full(40, 15.0)
+    [res] = run_forecast({"a": y}, _config(candidates=(Constant(10.0, "ten", sigma=1.0),)))
+    lo, hi = res.bounds[80.0]
+    assert res.factors[80.0] > 3.0
+    assert np.all(hi - res.mean > 4.0)
+
+
+def test_short_history_falls_back_and_says_so():
+    [res] = run_forecast({"new": np.arange(1.0, 9.0)}, _config())
+    assert res.profile.origins == []
+    assert res.method == "seasonal_naive"
+    assert "too short for a backtest" in res.profile.notes[0]
+    assert "used seasonal_naive" in res.profile.notes[0]
+
+
+def test_parallel_equals_sequential():
+    rng = np.random.default_rng(3)
+    series = {f"s{i}": 50 + rng.normal(0, 5, 30).cumsum() for i in range(5)}
+    units = [(i, y, 20, (LastValue(),), 3, 4) for i, y in enumerate(series.values())]
+    seq = parallel_map(run_backtest_unit, units, 1)
+    par = parallel_map(run_backtest_unit, units, 2)
+    for a, b in zip(seq, par):
+        assert a[0] == b[0] and a[1] == b[1]
+        assert np.array_equal(a[2]["last"][0], b[2]["last"][0])
+    r1 = run_forecast(series, _config(), n_jobs=1)
+    r2 = run_forecast(series, _config(), n_jobs=2, backend="loky")
+    for a, b in zip(r1, r2):
+        assert a.method == b.method and np.array_equal(a.mean, b.mean)
+        assert np.array_equal(a.bounds[80.0][1], b.bounds[80.0][1])
+
+
+def test_not_fitted_model_raises():
+    with pytest.raises(RuntimeError, match="not fitted"):
+        LastValue().predict(3)
