@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 
 # Order is the order shown in ``revops --help``.
+# serve.py is not listed: it adds ``revops score serve`` through score.py.
 COMMAND_MODULES = ("sample_data", "plan", "score", "forecast", "funnel", "territory")
 
 

@@ -79,17 +79,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _register_service(sub: argparse._SubParsersAction) -> None:
-    """``revops score serve`` comes from the HTTP service: ``scoring/service/cli.py`` exposing
-    ``register(subparsers)`` adds it here, so the service needs no change in this file."""
-    try:
-        import importlib
+    """``revops score serve``: the HTTP endpoint for the lead router (revops/commands/serve.py)."""
+    from revops.commands.serve import add_serve_parser
 
-        service_cli = importlib.import_module("scoring.service.cli")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("scoring.service", "scoring.service.cli"):
-            raise
-        return
-    service_cli.register(sub)
+    add_serve_parser(sub)
 
 
 def _quiet_mlflow() -> None:
