@@ -37,11 +37,16 @@ def canonical_opportunities(opportunities: pd.DataFrame, table: str = "opportuni
                           expected="a date such as 2026-03-31")
     won = _won_flags(opportunities)
     closed = _closed_dates(opportunities).where(won.notna())
-    amount = pd.to_numeric(opportunities["amount"], errors="coerce")
-    if amount.isna().any() or (amount < 0).any():
-        rows = list(np.flatnonzero((amount.isna() | (amount < 0)).to_numpy()))
-        raise input_error(table, "amount", "missing or negative amounts", rows,
-                          expected="an amount >= 0")
+    raw_amount = opportunities["amount"]
+    amount = pd.to_numeric(raw_amount, errors="coerce")
+    unreadable = amount.isna() & raw_amount.notna() & (raw_amount.astype(str).str.strip() != "")
+    if unreadable.any() or (amount < 0).any():
+        rows = list(np.flatnonzero((unreadable | (amount < 0)).to_numpy()))
+        raise input_error(table, "amount", "unreadable or negative amounts", rows,
+                          expected="an amount >= 0 (or empty)")
+    # Real exports leave the amount of early-stage deals empty (Maven's "Engaging" deals): such a
+    # deal counts as a deal but adds nothing to the weighted pipeline.
+    amount = amount.fillna(0.0)
     stage = (opportunities["stage"].astype(str) if "stage" in opportunities
              else pd.Series("", index=opportunities.index))
     return pd.DataFrame({"opportunity_id": opportunities["opportunity_id"].astype(str),

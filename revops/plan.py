@@ -97,7 +97,8 @@ def run_plan(
             mlflow.log_params(_flat_params(config))
             mlflow.log_params({f"input.{t}.sha256": h for t, h in bundle.fingerprints.items()})
             for name in config.steps:
-                outcomes[name] = _run_step(name, bundle, config, tmp, as_of, period, progress, outcomes)
+                outcomes[name] = _run_step(name, bundle, config, tmp, as_of, period, progress, outcomes,
+                                           experiment_id)
             summary = _summary(bundle, config, as_of, period, outcomes, parent.info.run_id)
             write_json(tmp / "summary.json", summary)
             (tmp / "plan.toml").write_text(config_to_toml(config), encoding="utf-8")
@@ -115,7 +116,7 @@ def run_plan(
     return summary
 
 
-def _run_step(name, bundle, config, tmp, as_of, period, progress, outcomes) -> StepOutcome:
+def _run_step(name, bundle, config, tmp, as_of, period, progress, outcomes, experiment_id) -> StepOutcome:
     import mlflow
 
     module = load_step(name)
@@ -130,7 +131,7 @@ def _run_step(name, bundle, config, tmp, as_of, period, progress, outcomes) -> S
     step_dir = tmp / name
     step_dir.mkdir(parents=True, exist_ok=True)
     ctx = StepContext(bundle, config, step_dir, as_of, period, progress, dict(outcomes))
-    with progress.step(module.TITLE), mlflow.start_run(run_name=name, nested=True):
+    with progress.step(module.TITLE), mlflow.start_run(run_name=name, nested=True, experiment_id=experiment_id):
         mlflow.set_tag("revops.kind", name)
         outcome = module.run(ctx)
         numeric = {k: float(v) for k, v in outcome.summary.items()

@@ -12,10 +12,22 @@ matplotlib.use("Agg")
 
 @pytest.fixture(autouse=True)
 def _isolated_mlflow(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    import mlflow
+    from mlflow.tracking import fluent
+
     store = tmp_path_factory.mktemp("mlflow")
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{store / 'mlflow.db'}")
+    uri = f"sqlite:///{store / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     monkeypatch.setenv("MLFLOW_ARTIFACT_ROOT", str(store / "artifacts"))
+    # MLflow's fluent API keeps the tracking URI and the active experiment in module globals;
+    # a previous test's store must not leak into this one.
+    while mlflow.active_run() is not None:
+        mlflow.end_run()
+    mlflow.set_tracking_uri(uri)
+    fluent._active_experiment_id = None
     yield store
+    while mlflow.active_run() is not None:
+        mlflow.end_run()
 
 
 @pytest.fixture(scope="session")

@@ -57,6 +57,6 @@ def run(ctx: StepContext) -> StepOutcome:
         if path.exists():
             section.figures.append((caption, path.read_bytes()))
     numeric = {k: v for k, v in s.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    numeric["status"] = s["status"]
+    numeric["solver_status"] = s["status"]
     return StepOutcome(summary=numeric, section=section, notes=notes,
                        data={"assignments": plan.assignments, "rep_summary": plan.rep_summary})
