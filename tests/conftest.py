@@ -19,6 +19,9 @@ def _isolated_mlflow(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
     uri = f"sqlite:///{store / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     monkeypatch.setenv("MLFLOW_ARTIFACT_ROOT", str(store / "artifacts"))
+    # mlflow.set_experiment() exports MLFLOW_EXPERIMENT_ID for subprocesses; it names an
+    # experiment of another test's store.
+    monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
     # MLflow's fluent API keeps the tracking URI and the active experiment in module globals;
     # a previous test's store must not leak into this one.
     while mlflow.active_run() is not None:
