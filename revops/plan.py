@@ -14,6 +14,7 @@ import pandas as pd
 
 from revops import __version__
 from revops.config import PlanConfig, config_to_toml
+from revops.headline import headline_section
 from revops.inputs import InputBundle, load_inputs
 from revops.mlflow_setup import configure, ensure_experiment
 from revops.outputs import atomic_output_dir, write_json
@@ -102,7 +103,8 @@ def run_plan(
             summary = _summary(bundle, config, as_of, period, outcomes, parent.info.run_id)
             write_json(tmp / "summary.json", summary)
             (tmp / "plan.toml").write_text(config_to_toml(config), encoding="utf-8")
-            sections = [inputs_section(bundle, as_of, period)]
+            headline = headline_section(outcomes, bundle.tables.get("targets"), period)
+            sections = ([headline] if headline else []) + [inputs_section(bundle, as_of, period)]
             sections += [o.section for o in outcomes.values() if o.section is not None]
             page = render_report(
                 f"Quarterly revenue plan {period}",

@@ -56,7 +56,7 @@ def test_every_step_ran_and_wrote_its_outputs(two_plans):
 def test_report_has_every_section_with_embedded_plots(two_plans):
     (out, _), _ = two_plans
     html = (out / "report.html").read_text()
-    for title in ("Inputs", "Lead scoring", "Bookings forecast", "Funnel and capacity", "Territory and quota plan"):
+    for title in ("2027Q1 at a glance", "Inputs", "Lead scoring", "Bookings forecast", "Funnel and capacity", "Territory and quota plan"):
         assert f"<h2>{title}</h2>" in html, title
     assert html.count("src='data:image/png;base64,") >= 10
     assert "src='http" not in html and "href='http" not in html, "the page must stand alone"
@@ -126,3 +126,15 @@ def test_maven_crm_export_runs_forecast_funnel_and_territory(tmp_path):
     assignments = pd.read_csv(out / "territory" / "assignments.csv")
     assert len(assignments) == 85 and assignments["rep_id"].notna().all()
     assert "<h2>Funnel and capacity</h2>" in (out / "report.html").read_text()
+
+
+def test_headline_quota_total_matches_targets(two_plans, sample_data_dir):
+    from revops.headline import headline_table
+    from revops.steps import StepOutcome
+
+    (out, _), _ = two_plans
+    outcomes = {"territory": StepOutcome(data={"rep_summary": pd.read_csv(out / "territory" / "rep_summary.csv")})}
+    targets = pd.read_csv(sample_data_dir / "targets.csv")
+    table = headline_table(outcomes, targets, pd.Period("2027Q1")).set_index("segment")
+    assert table.loc["Total", "target"] == pytest.approx(targets["target"].sum())
+    assert table["quota_total"].to_dict() == pytest.approx((table["target"] * 1.10).to_dict())
