@@ -18,10 +18,9 @@ from pathlib import Path
 import pandas as pd
 
 from revops.config import PlanConfig, load_config
-from revops.inputs import InputBundle, load_inputs
-from revops.plan import infer_as_of
+from revops.inputs import InputBundle
+from revops.plan import prepare_inputs
 from revops.sample_data import generate
-from revops.targets import targets_from_growth
 
 CACHE_ENV = "REVOPS_NOTEBOOK_CACHE"
 # Present in every complete sample folder: written last by the generator's loop.
@@ -109,12 +108,5 @@ def load_plan_inputs(
     plan_config = config if isinstance(config, PlanConfig) else load_config(config)
     if data_dir is None:
         data_dir = sample_data_dir(SampleSize(n_leads, n_accounts, n_reps, seed), cache_dir)
-    bundle = load_inputs(data_dir, columns=plan_config.columns, file_names=plan_config.data.tables,
-                         derive=plan_config.derive, drop_empty=plan_config.drop_empty)
-    as_of = pd.Timestamp(plan_config.data.as_of) if plan_config.data.as_of else infer_as_of(bundle)
-    period = (as_of + pd.Timedelta(days=1)).to_period("Q")
-    if not bundle.has("targets") and bundle.has("opportunities") and plan_config.data.target_growth >= -1:
-        targets, note = targets_from_growth(bundle.get("opportunities"), period, plan_config.data.target_growth)
-        bundle.tables["targets"] = targets
-        bundle.notes.append(note)
+    bundle, as_of, period = prepare_inputs(data_dir, plan_config)
     return PlanInputs(bundle=bundle, as_of=as_of, period=period, config=plan_config)

@@ -54,6 +54,22 @@ def _flat_params(config: PlanConfig) -> dict[str, str]:
     return flat
 
 
+def prepare_inputs(
+    data_dir: str | os.PathLike[str], config: PlanConfig
+) -> tuple[InputBundle, pd.Timestamp, pd.Period]:
+    """The validated tables, the plan date and the quarter planned, as every plan (and notebook)
+    sees them; targets come from the plan file's growth rule when the export has none."""
+    bundle = load_inputs(data_dir, columns=config.columns, file_names=config.data.tables,
+                         derive=config.derive, drop_empty=config.drop_empty)
+    as_of = pd.Timestamp(config.data.as_of) if config.data.as_of else infer_as_of(bundle)
+    period = (as_of + pd.Timedelta(days=1)).to_period("Q")
+    if not bundle.has("targets") and bundle.has("opportunities") and config.data.target_growth >= -1:
+        targets, note = targets_from_growth(bundle.get("opportunities"), period, config.data.target_growth)
+        bundle.tables["targets"] = targets
+        bundle.notes.append(note)
+    return bundle, as_of, period
+
+
 def inputs_section(bundle: InputBundle, as_of: pd.Timestamp, period: pd.Period) -> Section:
     rows = [
         {"table": t, "file": str(bundle.sources[t].name) if t in bundle.sources else "(derived)",
@@ -80,14 +96,7 @@ def run_plan(
 
     progress = progress or Progress(quiet=True)
     with progress.step("validate inputs"):
-        bundle = load_inputs(data_dir, columns=config.columns, file_names=config.data.tables,
-                             derive=config.derive, drop_empty=config.drop_empty)
-    as_of = pd.Timestamp(config.data.as_of) if config.data.as_of else infer_as_of(bundle)
-    period = (as_of + pd.Timedelta(days=1)).to_period("Q")
-    if not bundle.has("targets") and bundle.has("opportunities") and config.data.target_growth >= -1:
-        targets, note = targets_from_growth(bundle.get("opportunities"), period, config.data.target_growth)
-        bundle.tables["targets"] = targets
-        bundle.notes.append(note)
+        bundle, as_of, period = prepare_inputs(data_dir, config)
     configure()
     experiment_id = ensure_experiment(config.experiment)
     outcomes: dict[str, StepOutcome] = {}

@@ -39,20 +39,6 @@ class ServedModel(Protocol):
 
     def lead_schema(self) -> dict: ...
 
-    def _walk_trees(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The compiled walk releases the GIL: a large batch is split over two threads."""
-        walk = lambda part: raw_predict_with_reference(  # noqa: E731
-            self.trees, part, self.reference_row, self.group_of, len(self.groups))
-        if X.shape[0] < PARALLEL_MIN:
-            return walk(X)
-        half = X.shape[0] // 2
-        result: list = [None]
-        helper = threading.Thread(target=lambda: result.__setitem__(0, walk(X[half:])))
-        helper.start()
-        first = walk(X[:half])
-        helper.join()
-        return np.concatenate([first[0], result[0][0]]), np.vstack([first[1], result[0][1]])
-
     def score(self, leads: Sequence[Any]) -> list[dict]: ...
 
 
