@@ -14,6 +14,7 @@ import pandas as pd
 
 from revops import __version__
 from revops.config import PlanConfig, config_to_toml
+from revops.errors import RevopsError
 from revops.headline import headline_section
 from revops.inputs import InputBundle, load_inputs
 from revops.mlflow_setup import configure, ensure_experiment
@@ -24,6 +25,10 @@ from revops.steps import StepContext, StepOutcome, load_step
 from revops.targets import targets_from_growth
 
 log = logging.getLogger(__name__)
+
+
+class StepFailed(RevopsError):
+    """A step met bad input; the plan stops and writes nothing."""
 
 
 def infer_as_of(bundle: InputBundle) -> pd.Timestamp:
@@ -144,7 +149,15 @@ def _run_step(name, bundle, config, tmp, as_of, period, progress, outcomes, expe
     ctx = StepContext(bundle, config, step_dir, as_of, period, progress, dict(outcomes))
     with progress.step(module.TITLE), mlflow.start_run(run_name=name, nested=True, experiment_id=experiment_id):
         mlflow.set_tag("revops.kind", name)
-        outcome = module.run(ctx)
+        try:
+            outcome = module.run(ctx)
+        except ValueError as exc:
+            from revops.cli import is_user_error
+
+            if not is_user_error(exc):
+                raise
+            # Say which step stopped the plan; the step's own message says what and where.
+            raise StepFailed(f"plan step '{name}' stopped the plan (nothing was written):\n{exc}") from exc
         numeric = {k: float(v) for k, v in outcome.summary.items()
                    if isinstance(v, (int, float)) and not isinstance(v, bool)}
         if numeric:

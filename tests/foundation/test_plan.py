@@ -38,3 +38,24 @@ def test_failed_plan_keeps_the_previous_output(sample_data_dir: Path, tmp_path: 
     with pytest.raises(RevopsError, match="period"):
         run_plan(bad, out, load_config())
     assert (out / "keep.txt").read_text() == "previous plan"
+
+
+def test_a_failing_step_names_itself_and_writes_nothing(sample_data_dir: Path, tmp_path: Path):
+    import shutil
+
+    import pandas as pd
+    import pytest
+
+    from revops.plan import StepFailed
+
+    data = tmp_path / "data"
+    shutil.copytree(sample_data_dir, data, ignore=shutil.ignore_patterns("truth", "leads.csv"))
+    reps = pd.read_csv(data / "reps.csv", keep_default_na=False)
+    reps.loc[reps["segment"] == "SMB", "capacity"] = 0.0  # SMB accounts but no SMB capacity
+    reps.to_csv(data / "reps.csv", index=False)
+    out = tmp_path / "plan"
+    config = load_config(overrides={"steps": ["territory"], "territory": {"best_effort": False}})
+    with pytest.raises(StepFailed, match=r"plan step 'territory' stopped the plan") as info:
+        run_plan(data, out, config)
+    assert "SMB" in str(info.value)
+    assert not out.exists()
