@@ -165,6 +165,7 @@ def prepare(work: Path, candidates: str | None, n_leads: int) -> tuple[list[dict
     versions = []
     for seed in (0, 1):
         scorer = LeadScorer(time_col="created_at", random_state=seed, **kwargs).fit(leads.sample(frac=0.9, random_state=seed))
+        print(f"model v{seed + 1}: {scorer.model_name_}", flush=True)
         with mlflow.start_run(run_name=f"bench-service-{seed}"):
             versions.append(registry.register(scorer, leads.tail(2000))["version"])
     registry.promote(versions[0])
