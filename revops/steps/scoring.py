@@ -1,6 +1,7 @@
 """Plan step: train (or load) the lead model, score every lead, register the challenger."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from scoring import registry
@@ -74,8 +75,11 @@ def run(ctx: StepContext) -> StepOutcome:
     section.paragraphs += [f"Note: {n}" for n in notes]
     if summary["leads_not_scored"]:
         notes.append(f"{summary['leads_not_scored']} lead(s) could not be scored; see 'problem' in lead_scores.csv")
-    labels = parse_label(leads[cfg.target], positive=cfg.positive or None) if cfg.target in leads else None
-    open_mask = pd.Series(labels).isna().to_numpy() if labels is not None else slice(None)
+    # Open leads: no label yet (or no label column at all, when scoring with the champion).
+    if cfg.target in leads.columns:
+        open_mask = np.isnan(parse_label(leads[cfg.target], positive=cfg.positive or None))
+    else:
+        open_mask = np.ones(len(leads), dtype=bool)
     open_scores = scores.loc[open_mask & scores["scored"].to_numpy(), [cfg.id_column, "probability"]]
     open_scores = open_scores.rename(columns={cfg.id_column: "lead_id"})
     summary["open_leads"] = int(len(open_scores))

@@ -138,3 +138,24 @@ def test_headline_quota_total_matches_targets(two_plans, sample_data_dir):
     table = headline_table(outcomes, targets, pd.Period("2027Q1")).set_index("segment")
     assert table.loc["Total", "target"] == pytest.approx(targets["target"].sum())
     assert table["quota_total"].to_dict() == pytest.approx((table["target"] * 1.10).to_dict())
+
+
+def test_champion_mode_scores_unlabelled_leads_without_training(two_plans, sample_data_dir, tmp_path, monkeypatch):
+    import shutil
+
+    _, client = two_plans
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", client.tracking_uri)
+    data = tmp_path / "data"
+    data.mkdir()
+    leads = pd.read_csv(sample_data_dir / "leads.csv", keep_default_na=False).drop(columns=["is_sql"]).head(500)
+    leads.to_csv(data / "leads.csv", index=False)
+    shutil.copy(sample_data_dir / "targets.csv", data / "targets.csv")
+    (tmp_path / "plan.toml").write_text('steps = ["scoring"]\n[scoring]\nmode = "champion"\n')
+    out = tmp_path / "out"
+    assert main(["plan", "--data", str(data), "--out", str(out), "--config", str(tmp_path / "plan.toml"), "--quiet"]) == 0
+    scores = pd.read_csv(out / "scoring" / "lead_scores.csv")
+    assert len(scores) == 500 and scores["probability"].between(0, 1).all()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["steps"]["scoring"]["open_leads"] == 500
+    assert summary["steps"]["scoring"]["expected_sqls_from_open_leads"] == pytest.approx(scores["probability"].sum(), rel=1e-4)
+    assert not (out / "scoring" / "metrics.json").exists(), "nothing was trained"
