@@ -69,7 +69,10 @@ class TerritoryConfig:
     max_moved_share: float = -1.0  # < 0: no cap on the share of potential moved
     over_assignment: float = 0.10
     solver: str = "highs"
-    time_limit: float = 120.0
+    # The solver stops at this certified relative gap. A gap, unlike a time limit, makes the
+    # same inputs give the same plan; the time limit is only a safety net.
+    mip_gap: float = 0.005
+    time_limit: float = 600.0
     best_effort: bool = True
 
 

@@ -27,6 +27,7 @@ def run(ctx: StepContext) -> StepOutcome:
         balance_tolerance=cfg.balance_tolerance, objective=cfg.objective,
         max_moved_share=None if cfg.max_moved_share < 0 else cfg.max_moved_share,
         over_assignment=cfg.over_assignment, solver=cfg.solver, time_limit=cfg.time_limit,
+        mip_gap=cfg.mip_gap,
         best_effort=cfg.best_effort, quota_period=str(ctx.plan_period),
     )
     plan = plan_territories(accounts, bundle.get("reps"), costs=bundle.tables.get("costs"),
