@@ -91,16 +91,21 @@ class LinearDesign:
             "cat_off": as_int(cat_off), "cat_levels": as_int(cat_levels), "cat_missing": np.asarray(cat_missing, bool),
         }
 
+    def _scaled_numbers(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Numeric columns imputed and log-scaled where skewed (``filled``), then standardised (``z``)."""
+        ix = self.index_
+        num = X[:, ix["num_src"]]
+        filled = np.where(np.isnan(num), ix["median"], num)
+        if ix["skew"].any():
+            filled[:, ix["skew"]] = np.log1p(np.maximum(filled[:, ix["skew"]], 0.0))
+        return filled, (filled - ix["mean"]) / ix["std"]
+
     def transform(self, X: np.ndarray) -> np.ndarray:
         ix = self.index_
         n = X.shape[0]
         out = np.zeros((n, self.n_columns_), dtype=np.float64)
         if ix["num_src"].size:
-            num = X[:, ix["num_src"]]
-            filled = np.where(np.isnan(num), ix["median"], num)
-            if ix["skew"].any():
-                filled[:, ix["skew"]] = np.log1p(np.maximum(filled[:, ix["skew"]], 0.0))
-            z = (filled - ix["mean"]) / ix["std"]
+            filled, z = self._scaled_numbers(X)
             out[:, ix["num_out"]] = z
             if ix["hinge_of"].size:
                 out[:, ix["hinge_out"]] = np.maximum(z[:, ix["hinge_of"]] - ix["knots"], 0.0)
@@ -124,11 +129,7 @@ class LinearDesign:
         n = X.shape[0]
         total = np.zeros(n)
         if ix["num_src"].size:
-            num = X[:, ix["num_src"]]
-            filled = np.where(np.isnan(num), ix["median"], num)
-            if ix["skew"].any():
-                filled[:, ix["skew"]] = np.log1p(np.maximum(filled[:, ix["skew"]], 0.0))
-            z = (filled - ix["mean"]) / ix["std"]
+            filled, z = self._scaled_numbers(X)
             total += z @ coef[ix["num_out"]]
             if ix["hinge_of"].size:
                 total += np.maximum(z[:, ix["hinge_of"]] - ix["knots"], 0.0) @ coef[ix["hinge_out"]]
