@@ -58,7 +58,7 @@ def forecast_vs_target_figure(table: pd.DataFrame):
         ax.scatter(x, data["target"], marker="_", s=900, color="#e45756", linewidths=3, label="target", zorder=3)
     ax.set_xticks(list(x), data["segment"].astype(str))
     ax.set_ylabel("bookings")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
     ax.set_title("Plan quarter: forecast vs target")
     fig.tight_layout()
     return fig
