@@ -170,6 +170,53 @@ def new_business_history(opps: pd.DataFrame, as_of: pd.Timestamp, period: pd.Per
     return pd.DataFrame(rows, columns=["quarter", "segment", "new_bookings"])
 
 
+def known_at(opps: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Deals as they stood at ``as_of``: created by then; those closed later were still open
+    (this lets a user back-date the forecast)."""
+    known = opps[opps["created"] <= as_of].copy()
+    later = known["closed"] > as_of
+    known.loc[later, ["closed", "won"]] = [pd.NaT, np.nan]
+    return known
+
+
+def new_business_params(new_hist: pd.DataFrame, segments: list[str]) -> pd.DataFrame:
+    """Per segment: mean (last four quarters) and spread (all quarters) of create-and-close bookings."""
+    rows = []
+    for segment in segments:
+        values = new_hist.loc[new_hist["segment"] == segment, "new_bookings"].to_numpy()
+        mean = float(values[-4:].mean()) if len(values) else 0.0
+        sd = float(values.std(ddof=1)) if len(values) > 1 else mean * 0.5
+        rows.append({"segment": segment, "new_mean": mean, "new_sd": sd})
+    return pd.DataFrame(rows, columns=["segment", "new_mean", "new_sd"])
+
+
+def simulate_quarter(open_deals: pd.DataFrame, closed_to_date, new_business: pd.DataFrame,
+                     *, n_simulations: int = 10_000, random_state: int | None = 0,
+                     probability_col: str = "probability") -> dict[str, np.ndarray]:
+    """Simulated quarter bookings per segment (and ``Total``): closed + won open deals + new.
+
+    Open deals are Bernoulli draws with their probability; new business a gamma draw with the
+    segment's mean and spread. The forecast and its what-if scenarios both call this, so a
+    scenario with unchanged probabilities reproduces the forecast draw for draw.
+    """
+    rng = np.random.default_rng(random_state)
+    params = new_business.set_index("segment")
+    sims: dict[str, np.ndarray] = {}
+    for segment in params.index:
+        deals = open_deals[open_deals["segment"] == segment]
+        mean, sd = float(params.at[segment, "new_mean"]), float(params.at[segment, "new_sd"])
+        wins = rng.random((n_simulations, len(deals))) < deals[probability_col].to_numpy()
+        pipeline_draw = wins.astype(float) @ deals["amount"].to_numpy()
+        if mean > 0 and sd > 0:
+            shape = (mean / sd) ** 2
+            new_draw = rng.gamma(shape, mean / shape, n_simulations)
+        else:
+            new_draw = np.full(n_simulations, mean)
+        sims[segment] = float(closed_to_date.get(segment, 0.0)) + pipeline_draw + new_draw
+    sims["Total"] = np.sum([sims[s] for s in params.index], axis=0)
+    return sims
+
+
 @dataclass
 class PipelineResult:
     table: pd.DataFrame            # one row per segment + Total
@@ -189,10 +236,7 @@ def forecast_pipeline(opportunities: pd.DataFrame, as_of=None, targets: pd.DataF
     as_of = pd.Timestamp(as_of) if as_of is not None else stamp_max.normalize()
     period = (as_of + pd.Timedelta(days=1)).to_period("Q")
     end = period.end_time.normalize()
-    known = opps[opps["created"] <= as_of].copy()
-    # deals closed after as_of were still open at as_of (lets a user back-date the forecast)
-    later = known["closed"] > as_of
-    known.loc[later, ["closed", "won"]] = [pd.NaT, np.nan]
+    known = known_at(opps, as_of)
     X, y, typical, age_days = snapshots(known, as_of)
     open_deals = known[known["closed"].isna()].reset_index(drop=True)
     model = WinProbabilityModel(random_state=random_state).fit(
@@ -207,28 +251,13 @@ def forecast_pipeline(opportunities: pd.DataFrame, as_of=None, targets: pd.DataF
                            & (known["closed"] <= as_of)].groupby("segment")["amount"].sum()
     new_hist = new_business_history(known, as_of, period)
     segments = sorted(opps["segment"].unique())
-    rng = np.random.default_rng(random_state)
-    sims, rows = {}, []
-    for seg in segments:
-        deals = open_deals[open_deals["segment"] == seg]
-        hist = new_hist.loc[new_hist["segment"] == seg, "new_bookings"].to_numpy()
-        new_mean = float(hist[-4:].mean()) if len(hist) else 0.0
-        new_sd = float(hist.std(ddof=1)) if len(hist) > 1 else new_mean * 0.5
-        wins = rng.random((n_simulations, len(deals))) < deals["probability"].to_numpy()
-        pipeline_draw = wins.astype(float) @ deals["amount"].to_numpy()
-        if new_mean > 0 and new_sd > 0:
-            shape = (new_mean / new_sd) ** 2
-            new_draw = rng.gamma(shape, new_mean / shape, n_simulations)
-        else:
-            new_draw = np.full(n_simulations, new_mean)
-        total = float(closed_to_date.get(seg, 0.0)) + pipeline_draw + new_draw
-        sims[seg] = total
-        rows.append(_row(seg, period, float(closed_to_date.get(seg, 0.0)), deals, new_mean, total,
-                         levels))
-    grand = np.sum([sims[s] for s in segments], axis=0)
+    params = new_business_params(new_hist, segments)
+    sims = simulate_quarter(open_deals, closed_to_date, params, n_simulations=n_simulations,
+                            random_state=random_state)
+    rows = [_row(seg, period, float(closed_to_date.get(seg, 0.0)), open_deals[open_deals["segment"] == seg],
+                 float(params.at[i, "new_mean"]), sims[seg], levels) for i, seg in enumerate(segments)]
     rows.append(_row("Total", period, float(closed_to_date.sum()), open_deals,
-                     float(sum(r["expected_new"] for r in rows)), grand, levels))
-    sims["Total"] = grand
+                     float(params["new_mean"].sum()), sims["Total"], levels))
     table = pd.DataFrame(rows)
     if targets is not None:
         table = _with_targets(table, targets, period, sims)

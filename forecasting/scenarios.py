@@ -20,7 +20,9 @@ import numpy as np
 import pandas as pd
 
 from forecasting.errors import ForecastInputError
-from forecasting.pipeline import PipelineResult, canonical_opportunities, new_business_history
+from forecasting.pipeline import (PipelineResult, canonical_opportunities, known_at, new_business_history,
+                                  simulate_quarter)
+from forecasting.pipeline import new_business_params as _params_from_history
 
 KINDS = ("relative", "points")
 TOTAL = "Total"
@@ -43,46 +45,11 @@ def scale_win_probabilities(probabilities: Sequence[float] | np.ndarray, drop: f
 
 
 def new_business_params(opportunities: pd.DataFrame, as_of: pd.Timestamp, period: pd.Period) -> pd.DataFrame:
-    """Per segment: mean and spread of the quarter's create-and-close bookings (as the pipeline
-    forecast uses them: mean of the last four quarters, spread over the last eight)."""
+    """Per segment: mean and spread of the quarter's create-and-close bookings, exactly as the
+    pipeline forecast uses them."""
     opps = canonical_opportunities(opportunities)
-    known = opps[opps["created"] <= as_of].copy()
-    later = known["closed"] > as_of
-    known.loc[later, ["closed", "won"]] = [pd.NaT, np.nan]
-    history = new_business_history(known, pd.Timestamp(as_of), period)
-    rows = []
-    for segment in sorted(opps["segment"].unique()):
-        values = history.loc[history["segment"] == segment, "new_bookings"].to_numpy()
-        mean = float(values[-4:].mean()) if len(values) else 0.0
-        sd = float(values.std(ddof=1)) if len(values) > 1 else mean * 0.5
-        rows.append({"segment": segment, "new_mean": mean, "new_sd": sd})
-    return pd.DataFrame(rows, columns=["segment", "new_mean", "new_sd"])
-
-
-def simulate_quarter(open_deals: pd.DataFrame, closed_to_date: Mapping[str, float], new_business: pd.DataFrame,
-                     *, n_simulations: int = 10_000, random_state: int | None = 0,
-                     probability_col: str = "probability") -> dict[str, np.ndarray]:
-    """Simulated quarter bookings per segment (and ``Total``): closed + won open deals + new.
-
-    Open deals are Bernoulli draws with their probability; new business a gamma draw with the
-    segment's mean and spread. The draws are made in the same order as the pipeline forecast.
-    """
-    rng = np.random.default_rng(random_state)
-    params = new_business.set_index("segment")
-    sims: dict[str, np.ndarray] = {}
-    for segment in params.index:
-        deals = open_deals[open_deals["segment"] == segment]
-        mean, sd = float(params.at[segment, "new_mean"]), float(params.at[segment, "new_sd"])
-        wins = rng.random((n_simulations, len(deals))) < deals[probability_col].to_numpy()
-        pipeline_draw = wins.astype(float) @ deals["amount"].to_numpy()
-        if mean > 0 and sd > 0:
-            shape = (mean / sd) ** 2
-            new_draw = rng.gamma(shape, mean / shape, n_simulations)
-        else:
-            new_draw = np.full(n_simulations, mean)
-        sims[segment] = float(closed_to_date.get(segment, 0.0)) + pipeline_draw + new_draw
-    sims[TOTAL] = np.sum([sims[s] for s in params.index], axis=0)
-    return sims
+    history = new_business_history(known_at(opps, pd.Timestamp(as_of)), pd.Timestamp(as_of), period)
+    return _params_from_history(history, sorted(opps["segment"].unique()))
 
 
 def _targets_for(targets: pd.DataFrame | None, period: pd.Period) -> dict[str, float]:
