@@ -17,9 +17,9 @@ from typing import Any, Protocol, Sequence
 import numpy as np
 
 from scoring.reasons import MAX_VALUE_CHARS, format_value
-from scoring.service.hotpath import ID_FIELD, RecordEncoder, clean_text
+from scoring.service.hotpath import CACHE_SIZE, ID_FIELD, RecordEncoder, clean_text
 from scoring.service.linear import LinearRowPath
-from scoring.service.trees import HAVE_NUMBA, pack_hgb, raw_predict_with_reference
+from scoring.service.trees import HAVE_NUMBA, pack_hgb, raw_predict_with_drops, reference_layout
 
 log = logging.getLogger("scoring.service")
 
@@ -88,6 +88,7 @@ class LeadScorerModel:
         self.groups = list(scorer.groups_)
         features = scorer.encoder_.features_
         self.group_of = np.array([self.groups.index(f.group) for f in features], dtype=np.int64)
+        self._value_texts: list[dict[str, str]] = [{} for _ in self.groups]
         self.family = scorer.model_.name
         calibrator = scorer.calibrator_
         self.scale = calibrator.a_ if calibrator.method == "sigmoid" else 1.0
@@ -104,6 +105,8 @@ class LeadScorerModel:
                 log.warning("one-row linear path unavailable (%s); using the matrix path", exc)
         elif HAVE_NUMBA:
             self.trees = pack_hgb(scorer.model_.model_)
+            self.layout = reference_layout(self.trees, self.reference_row, self.group_of,
+                                           len(self.groups))
         self._check_fast_paths()
 
     def _check_rows(self) -> np.ndarray:
@@ -133,9 +136,8 @@ class LeadScorerModel:
                 log.warning("one-row linear path disagrees with LinearDesign; using the matrix path")
                 self.linear_row = None
         if self.trees is not None:
-            base, alt = raw_predict_with_reference(self.trees, X, self.reference_row, self.group_of,
-                                                   len(self.groups))
-            c = self.scale * (base[:, None] - alt)
+            base, drops = raw_predict_with_drops(self.trees, X, self.layout)
+            c = self.scale * drops
             if not (np.array_equal(base, expected_z) and np.allclose(c, expected_c, rtol=0, atol=CHECK_TOLERANCE)):
                 log.warning("packed trees disagree with scikit-learn; using scikit-learn")
                 self.trees = None
@@ -156,16 +158,15 @@ class LeadScorerModel:
             parts = (Z - model.design_mean_) * model.coef_
             return Z @ model.coef_ + model.intercept_, self.scale * (parts @ self.group_matrix)
         if self.trees is not None:
-            base, alt = self._walk_trees(X)
-            return base, self.scale * (base[:, None] - alt)
+            base, drops = self._walk_trees(X)
+            return base, self.scale * drops
         from scoring.reasons import group_contributions  # without numba: scikit-learn's path
 
         return model.decision(X), group_contributions(scorer, X)
 
     def _walk_trees(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The compiled walk releases the GIL: a large batch is split over two threads."""
-        walk = lambda part: raw_predict_with_reference(  # noqa: E731
-            self.trees, part, self.reference_row, self.group_of, len(self.groups))
+        walk = lambda part: raw_predict_with_drops(self.trees, part, self.layout)  # noqa: E731
         if X.shape[0] < PARALLEL_MIN:
             return walk(X)
         half = X.shape[0] // 2
@@ -182,30 +183,33 @@ class LeadScorerModel:
         z, contributions = self._decide(X)
         p = self.scorer.calibrator_.predict(z)
         scores = np.rint(100 * p)
-        a, b, c = self.tier_cuts
-        # As scoring.reasons.top_reasons: largest |contribution| first, stable order on ties.
+        tiers = self.scorer.tiers(scores).tolist()
+        # As scoring.reasons.top_reasons: largest |contribution| first, stable order on ties;
+        # near-zero and non-finite contributions are no reason.
         top = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :N_REASONS]
-        top_values = np.take_along_axis(contributions, top, axis=1).tolist()
-        top = top.tolist()
-        groups = self.groups
+        values = np.take_along_axis(contributions, top, axis=1)
+        shown = (np.abs(values) >= 1e-9) & np.isfinite(values)
+        top, values, shown = top.tolist(), values.tolist(), shown.tolist()
+        probabilities, scores = p.tolist(), scores.astype(np.int64).tolist()
+        groups, caches = self.groups, self._value_texts
         out = []
-        for i, (lead, probability, score) in enumerate(zip(leads, p.tolist(), scores.tolist())):
+        for i, lead in enumerate(leads):
             reasons = []
-            for g, value in zip(top[i], top_values[i]):
-                if not (1e-9 <= abs(value) < math.inf):  # also drops NaN
+            for g, value, keep in zip(top[i], values[i], shown[i]):
+                if not keep:
                     continue
                 name = groups[g]
-                reasons.append({"feature": name, "value": _format_value(lead.get(name)),
-                                "direction": "+" if value > 0 else "-",
+                raw = lead.get(name)
+                # Text values repeat (categories): their shown form is remembered per field.
+                text = caches[g].get(raw) if type(raw) is str else None
+                if text is None:
+                    text = _format_value(raw)
+                    if type(raw) is str and len(caches[g]) < CACHE_SIZE:
+                        caches[g][raw] = text
+                reasons.append({"feature": name, "value": text, "direction": "+" if value > 0 else "-",
                                 "contribution": round(value, 4)})
-            out.append({
-                ID_FIELD: ids[i],
-                "probability": probability,
-                "score": int(score),
-                "tier": "A" if score >= a else "B" if score >= b else "C" if score >= c else "D",
-                "reasons": reasons,
-                "flags": flags[i],
-            })
+            out.append({ID_FIELD: ids[i], "probability": probabilities[i], "score": scores[i],
+                        "tier": tiers[i], "reasons": reasons, "flags": flags[i]})
         return out
 
     # ----------------------------------------------------------- description

@@ -9,8 +9,9 @@ order, starting from the same baseline, so the sums are the same floats as sciki
 
 Reasons for boosting are "what if this column were typical" differences: f(x) - f(x with the
 column's features set to the reference row). A tree's answer can only change for a column that
-the path of ``x`` through it tests, so each tree is re-walked only for the few columns on that
-path, not for every column.
+the path of ``x`` through it tests, and only if the reference value would turn off that path
+at such a node; where the reference row goes from each node is computed once per model, so a
+tree is walked again only from the nodes where the two rows part (see :func:`_evaluate`).
 """
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ class PackedTrees:
     left_cat: np.ndarray       # (n_nodes, 8) uint32: categories that go left (for categorical nodes)
     known_cat: np.ndarray      # (n_features, 8) uint32: categories seen in training, per feature
     cat_map: np.ndarray        # (n_features, 256) int64: input code -> category rank, -1 unseen
+    max_depth: int             # deepest leaf (the path buffer's size)
 
 
 def _input_layout(model) -> tuple[np.ndarray, np.ndarray]:
@@ -107,124 +109,166 @@ def pack_hgb(model) -> PackedTrees:
         left_cat=np.ascontiguousarray(np.concatenate([p[1] for p in parts]).astype(np.int64)),
         known_cat=known_cat.astype(np.int64),
         cat_map=cat_map,
+        max_depth=int(nodes["depth"].max()),
     )
 
 
-def _walk(row, ref, group_of, sub_group, first, record, root, feature, threshold, missing_left,
-          left, right, is_leaf, is_categorical, left_cat, known_cat, cat_map):
-    """Leaf reached by ``row`` from ``root``, reading group ``sub_group``'s features from ``ref``.
+def _child(node, x, f, threshold, missing_left, left, right, is_categorical, left_cat,
+           known_cat, cat_map):
+    """The child ``x`` (the value of input column ``f``) goes to from ``node``.
 
     Mirrors ``_predict_one_from_raw_data`` in scikit-learn's ``_predictor.pyx``, preceded by the
-    OrdinalEncoder step for categorical nodes. With ``record``, ``first[g]`` receives the first
-    node on the way that tests group g (for groups still at -1).
+    OrdinalEncoder step for categorical nodes (values never seen in training count as missing).
     """
-    node = root
-    while not is_leaf[node]:
-        f = feature[node]
-        g = group_of[f]
-        if record and first[g] < 0:
-            first[g] = node
-        x = ref[f] if g == sub_group else row[f]
-        if is_categorical[node]:
-            go_missing = np.isnan(x)
-            if not go_missing:
-                # Rank among training values; values never seen in training count as missing.
-                if x < 0 or x >= 256 or x != np.floor(x) or cat_map[f, np.int64(x)] < 0:
-                    go_missing = True
-            if go_missing:
-                node = left[node] if missing_left[node] else right[node]
-                continue
+    if is_categorical[node]:
+        code = -1
+        if not np.isnan(x) and 0 <= x < 256 and x == np.floor(x):
             code = cat_map[f, np.int64(x)]
-            if (left_cat[node, code >> 5] >> (code & 31)) & 1:
-                node = left[node]
-            elif (known_cat[f, code >> 5] >> (code & 31)) & 1:
-                node = right[node]
-            else:
-                node = left[node] if missing_left[node] else right[node]
-        elif np.isnan(x):
-            node = left[node] if missing_left[node] else right[node]
-        elif x <= threshold[node]:
-            node = left[node]
-        else:
-            node = right[node]
-    return node
+        if code < 0:
+            return left[node] if missing_left[node] else right[node]
+        if (left_cat[node, code >> 5] >> (code & 31)) & 1:
+            return left[node]
+        if (known_cat[f, code >> 5] >> (code & 31)) & 1:
+            return right[node]
+        return left[node] if missing_left[node] else right[node]
+    if np.isnan(x):
+        return left[node] if missing_left[node] else right[node]
+    return left[node] if x <= threshold[node] else right[node]
 
 
-def _raw_predict(X, group_of, n_groups, baseline, roots, feature, threshold, missing_left, left,
-                 right, is_leaf, value, is_categorical, left_cat, known_cat, cat_map):
-    n = X.shape[0]
-    out = np.empty(n)
-    first = np.full(max(n_groups, 1), -1, dtype=np.int64)
-    for i in range(n):
-        row = X[i]
-        acc = baseline
-        for r in range(roots.shape[0]):
-            node = _walk(row, row, group_of, -1, first, True, roots[r], feature, threshold,
-                         missing_left, left, right, is_leaf, is_categorical, left_cat, known_cat,
-                         cat_map)
-            acc += value[node]
-        out[i] = acc
-    return out
+def _evaluate(X, with_drops, ref_child, node_group, n_groups, max_depth, baseline, roots, feature,
+              threshold, missing_left, left, right, is_leaf, value, is_categorical, left_cat,
+              known_cat, cat_map):
+    """(f(x), f(x) - f(x with group g's features from the reference row) for every g), per row.
 
+    For each tree, the path of ``x`` is walked and recorded. Along it, a node testing group g
+    sends the reference row to ``ref_child[node]``; while that is the child ``x`` took, the
+    modified row follows the same path, so only the first node where they part is walked on
+    (with g's features from the reference). Groups that never part keep the same leaf: their
+    drop gets nothing from this tree. Leaf values are added tree by tree from the baseline, in
+    scikit-learn's order, so f(x) is the same float as ``decision_function``.
 
-def _raw_predict_with_reference(X, ref, group_of, n_groups, baseline, roots, feature, threshold,
-                                missing_left, left, right, is_leaf, value, is_categorical,
-                                left_cat, known_cat, cat_map):
-    """(f(x), f(x with group g's features taken from ``ref``) for every g), per row.
-
-    Leaf values are added tree by tree in the order scikit-learn adds them, so both results
-    are the same floats as ``decision_function`` on the (modified) rows.
+    The branch logic of :func:`_child` is written out inside the loop on purpose: a compiled
+    call with array arguments per node made this loop 2-4x slower (measured).
     """
     n = X.shape[0]
     base = np.empty(n)
-    alt = np.empty((n, n_groups))
-    first = np.empty(n_groups, dtype=np.int64)
+    drops = np.zeros((n, n_groups if with_drops else 0))
+    path = np.empty(max_depth + 1, dtype=np.int64)
+    parted = np.full(max(n_groups, 1), -1, dtype=np.int64)  # tree in which group g last parted
     for i in range(n):
         row = X[i]
         acc = baseline
-        for g in range(n_groups):
-            alt[i, g] = baseline
         for r in range(roots.shape[0]):
-            first[:] = -1
-            node = _walk(row, row, group_of, -1, first, True, roots[r], feature, threshold,
-                         missing_left, left, right, is_leaf, is_categorical, left_cat, known_cat,
-                         cat_map)
-            leaf_value = value[node]
-            acc += leaf_value
-            for g in range(n_groups):
-                if first[g] < 0:  # the path never reads this group: same leaf
-                    alt[i, g] += leaf_value
+            node = roots[r]
+            sub = -1      # group whose features come from the reference (-1: the row as is)
+            depth = 0
+            scan = 0
+            leaf = node
+            leaf_value = 0.0
+            while True:
+                if not is_leaf[node]:
+                    if sub < 0:
+                        path[depth] = node
+                        depth += 1
+                    elif node_group[node] == sub:
+                        node = ref_child[node]
+                        continue
+                    f = feature[node]
+                    x = row[f]
+                    if is_categorical[node]:
+                        code = -1
+                        if not np.isnan(x) and 0 <= x < 256 and x == np.floor(x):
+                            code = cat_map[f, np.int64(x)]
+                        if code < 0:
+                            node = left[node] if missing_left[node] else right[node]
+                        elif (left_cat[node, code >> 5] >> (code & 31)) & 1:
+                            node = left[node]
+                        elif (known_cat[f, code >> 5] >> (code & 31)) & 1:
+                            node = right[node]
+                        else:
+                            node = left[node] if missing_left[node] else right[node]
+                    elif np.isnan(x):
+                        node = left[node] if missing_left[node] else right[node]
+                    else:
+                        node = left[node] if x <= threshold[node] else right[node]
                     continue
-                # Up to the first node testing g both rows take the same way: start there.
-                node = _walk(row, ref, group_of, g, first, False, first[g], feature, threshold,
-                             missing_left, left, right, is_leaf, is_categorical, left_cat,
-                             known_cat, cat_map)
-                alt[i, g] += value[node]
+                if sub < 0:
+                    leaf = node
+                    leaf_value = value[node]
+                    acc += leaf_value
+                    if not with_drops:
+                        break
+                else:
+                    drops[i, sub] += leaf_value - value[node]
+                sub = -1
+                while scan < depth:  # the next group whose reference row parts from the path
+                    at = path[scan]
+                    scan += 1
+                    g = node_group[at]
+                    if parted[g] == r or ref_child[at] == (path[scan] if scan < depth else leaf):
+                        continue
+                    parted[g] = r
+                    node = ref_child[at]
+                    sub = g
+                    break
+                if sub < 0:
+                    break
+        parted[:] = -1
         base[i] = acc
-    return base, alt
+    return base, drops
 
 
 if HAVE_NUMBA:
-    _walk = numba.njit(cache=True, nogil=True)(_walk)
-    _raw_predict = numba.njit(cache=True, nogil=True)(_raw_predict)
-    _raw_predict_with_reference = numba.njit(cache=True, nogil=True)(_raw_predict_with_reference)
+    _child = numba.njit(cache=True, nogil=True)(_child)
+    _evaluate = numba.njit(cache=True, nogil=True)(_evaluate)
+
+
+@dataclass(frozen=True)
+class ReferenceLayout:
+    """Per node of :class:`PackedTrees`: the group of its feature and the reference row's child."""
+
+    node_group: np.ndarray  # (n_nodes,) int64, -1 for leaves
+    ref_child: np.ndarray   # (n_nodes,) int64, -1 for leaves
+    n_groups: int
+
+
+def reference_layout(trees: "PackedTrees", ref: np.ndarray, group_of: np.ndarray,
+                     n_groups: int) -> ReferenceLayout:
+    """Where the reference row ``ref`` goes from every split node (it is the same for every lead)."""
+    ref = np.ascontiguousarray(ref, dtype=np.float64)
+    group_of = np.asarray(group_of, dtype=np.int64)
+    node_group = np.full(trees.feature.shape[0], -1, dtype=np.int64)
+    ref_child = np.full(trees.feature.shape[0], -1, dtype=np.int64)
+    for node in np.flatnonzero(~trees.is_leaf).tolist():
+        f = int(trees.feature[node])
+        node_group[node] = group_of[f]
+        ref_child[node] = _child(node, ref[f], f, trees.threshold, trees.missing_left, trees.left,
+                                 trees.right, trees.is_categorical, trees.left_cat,
+                                 trees.known_cat, trees.cat_map)
+    return ReferenceLayout(node_group, ref_child, int(n_groups))
 
 
 def _arrays(t: PackedTrees) -> tuple:
-    return (t.baseline, t.roots, t.feature, t.threshold, t.missing_left, t.left, t.right,
-            t.is_leaf, t.value, t.is_categorical, t.left_cat, t.known_cat, t.cat_map)
+    return (t.max_depth, t.baseline, t.roots, t.feature, t.threshold, t.missing_left, t.left,
+            t.right, t.is_leaf, t.value, t.is_categorical, t.left_cat, t.known_cat, t.cat_map)
+
+
+NO_NODES = np.zeros(0, dtype=np.int64)
 
 
 def raw_predict(trees: PackedTrees, X: np.ndarray) -> np.ndarray:
     """Raw (logit-scale) prediction per row, equal to ``model.decision_function(X)``."""
     X = np.ascontiguousarray(X, dtype=np.float64)
-    group_of = np.zeros(X.shape[1], dtype=np.int64)
-    return _raw_predict(X, group_of, 1, *_arrays(trees))
+    return _evaluate(X, False, NO_NODES, NO_NODES, 0, *_arrays(trees))[0]
 
 
-def raw_predict_with_reference(trees: PackedTrees, X: np.ndarray, ref: np.ndarray,
-                               group_of: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
-    """(raw prediction, raw prediction with each group's features set to ``ref``)."""
-    return _raw_predict_with_reference(
-        np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(ref, dtype=np.float64),
-        np.ascontiguousarray(group_of, dtype=np.int64), int(n_groups), *_arrays(trees))
+def raw_predict_with_drops(trees: PackedTrees, X: np.ndarray,
+                           layout: ReferenceLayout) -> tuple[np.ndarray, np.ndarray]:
+    """(raw prediction, its drop when each group's features are set to the reference row).
+
+    The drop is f(x) - f(x with the group from the reference), accumulated tree by tree (it
+    equals the difference of the two sums to ~1e-15, without their cancellation).
+    """
+    return _evaluate(np.ascontiguousarray(X, dtype=np.float64), True, layout.ref_child,
+                     layout.node_group, layout.n_groups, *_arrays(trees))

@@ -7,7 +7,7 @@ import pytest
 from scoring.reasons import group_contributions
 from scoring.service.hotpath import LeadValidationError, RecordEncoder, iso_days
 from scoring.service.served import LeadScorerModel, ModelMeta
-from scoring.service.trees import HAVE_NUMBA, pack_hgb, raw_predict, raw_predict_with_reference
+from scoring.service.trees import HAVE_NUMBA, pack_hgb, raw_predict, raw_predict_with_drops, reference_layout
 from scoring.values import parse_dates
 
 from service_support import FAMILIES, as_records
@@ -102,10 +102,11 @@ def test_packed_trees_equal_sklearn(scorers, lead_frame):
     np.testing.assert_array_equal(raw_predict(trees, X), scorer.model_.decision(X))
     groups = scorer.groups_
     group_of = np.array([groups.index(f.group) for f in scorer.encoder_.features_])
-    base, alt = raw_predict_with_reference(trees, X, scorer.reference_row_, group_of, len(groups))
+    layout = reference_layout(trees, scorer.reference_row_, group_of, len(groups))
+    base, drops = raw_predict_with_drops(trees, X, layout)
     np.testing.assert_array_equal(base, scorer.model_.decision(X))
     scale = scorer.calibrator_.a_
-    np.testing.assert_allclose(scale * (base[:, None] - alt), group_contributions(scorer, X), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(scale * drops, group_contributions(scorer, X), rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("family", FAMILIES)
