@@ -151,3 +151,16 @@ def test_column_path_equals_lead_by_lead_path(scorers, lead_frame, family):
     with pytest.raises(LeadValidationError) as info:                        # one bad value: named
         encoder.encode(records[:40] + [{**records[0], "employees": "many"}])
     assert info.value.problems == [("leads[40].employees", "expected a number, got 'many'")]
+
+
+def test_plain_date_column_equals_value_by_value():
+    from scoring.service.columns import _plain_dates
+    from scoring.service.hotpath import iso_days
+
+    stamps = ["2026-12-04 15:44:14", "2024-02-29", "2026-01-01T10:00:00.1234", "1900-01-01T00:00",
+              "2199-12-31 23:59:59.999999", "2026-06-30T23:59:59"]
+    np.testing.assert_array_equal(_plain_dates(stamps), [iso_days(s) for s in stamps])
+    for odd in ("2026-02-30", "2026-01-01 24:00:00", "2026-01-01T10:00:00Z", "2300-01-01", " 2026-01-01",
+                "n/a"):
+        assert _plain_dates(stamps + [odd]) is None, odd   # left to the value-by-value path
+    assert _plain_dates(stamps + [None]) is None
