@@ -231,27 +231,35 @@ def _backtest_frame(results, series, span, arrays) -> pd.DataFrame:
     return frame[first + [c for c in frame.columns if c not in first]]
 
 
-def _summary(sel: pd.DataFrame, levels: tuple[float, ...]) -> dict[str, float]:
-    out = {"mase": float(np.mean(np.abs(sel["actual"] - sel["forecast"]) / sel["scale"])),
-           "smape": m.smape(sel["actual"], sel["forecast"]),
-           "bias": m.bias(sel["actual"], sel["forecast"])}
+def _summary(cols: dict[str, np.ndarray], levels: tuple[float, ...]) -> dict[str, float]:
+    """Accuracy and coverage of one segment's selected backtest rows (numpy columns: the
+    same measures on pandas Series cost ~2 ms a segment)."""
+    actual, forecast = cols["actual"], cols["forecast"]
+    out = {"mase": float(np.mean(np.abs(actual - forecast) / cols["scale"])),
+           "smape": m.smape(actual, forecast),
+           "bias": m.bias(actual, forecast)}
     for lv in levels:
-        out[f"coverage_{lv:g}"] = m.coverage(sel["actual"], sel[f"lo_{lv:g}"], sel[f"hi_{lv:g}"])
+        out[f"coverage_{lv:g}"] = m.coverage(actual, cols[f"lo_{lv:g}"], cols[f"hi_{lv:g}"])
     return out
 
 
 def _metrics(results, segments, aggregates, levels, backtest: pd.DataFrame) -> dict[str, Any]:
     per = {}
+    # split once: filtering the whole frame per series is quadratic (20 s for 1,000 series)
+    selected = backtest[backtest["model"] == "selected"] if not backtest.empty else backtest
+    names = ["actual", "forecast", "scale"] + [f"{side}_{lv:g}" for lv in levels
+                                               for side in ("lo", "hi")]
+    columns = {c: selected[c].to_numpy(dtype=float) for c in names} if len(selected) else {}
+    rows_of = selected.groupby("segment", sort=False).indices if len(selected) else {}
     for r in results:
-        sel = backtest[(backtest["segment"] == r.key) & (backtest["model"] == "selected")] \
-            if not backtest.empty else backtest
         entry: dict[str, Any] = {"method": r.method, "kind": r.profile.kind,
                                  "seasonal": r.profile.seasonal, "n_obs": r.profile.n_obs,
                                  "backtest_origins": len(r.profile.origins),
                                  "interval_factor": {f"{lv:g}": f for lv, f in r.factors.items()},
                                  "mase_by_candidate": r.candidate_mase}
-        if len(sel):
-            entry.update(_summary(sel, levels))
+        if r.key in rows_of:
+            rows = rows_of[r.key]
+            entry.update(_summary({c: v[rows] for c, v in columns.items()}, levels))
         per[r.key] = entry
     seg_sel = backtest[backtest["segment"].isin(segments) & (backtest["model"] == "selected")] \
         if not backtest.empty else backtest

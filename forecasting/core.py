@@ -1,17 +1,21 @@
 """The one place where series are grouped, backtested and fanned out (like Nixtla's core.py).
 
-Work units are (series, origin) fits; they are batched and run through joblib, so the same
-code runs in-process, on local worker processes (loky) or on a Dask cluster. Every unit is
-deterministic, so the numbers do not depend on the backend or the batching.
+Work units are whole series (backtest, selection and final fit in one task, so the workers
+do all per-series work and there is one hand-over); with ``refit=True`` the backtest folds
+first fan out as (series, origin) units. Units are batched and run through joblib, so the
+same code runs in-process, on local worker processes (loky) or on a Dask cluster. Every unit
+is deterministic, so the numbers do not depend on the backend or the batching.
 
 Per series:
 1. profile: regular or intermittent, seasonal or not, backtest origins or too short;
-2. backtest: every candidate fitted at every origin (parallel);
+2. backtest: every candidate fitted at the first origin and run forward, or refitted at
+   every origin (parallel);
 3. selection: the combination of the candidates within 25% of the lowest backtest MASE,
    or the best alone (see ``selection.choose``); the backtest rows reported as "selected" are chosen honestly, from
    the other origins only (leave-one-origin-out), and their intervals are calibrated the
    same way, so the reported coverage is not fitted to itself;
-4. final fit of the chosen method on the whole series (parallel), calibrated intervals.
+4. final fit of the chosen method on the whole series (parallel);
+5. interval calibration, pooled over all series (central, cheap).
 """
 from __future__ import annotations
 
@@ -21,9 +25,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from forecasting import intervals, metrics
+from forecasting import intervals, metrics, selection
 from forecasting.models import (BaseForecaster, Combination, Naive, SeasonalNaive, WindowMean,
                                 default_candidates, intermittent_candidates)
+from forecasting.selection import Method, Path
 
 INTERMITTENT_ZERO_SHARE = 0.3   # at least 30% periods without bookings
 INTERMITTENT_ADI = 1.32         # Syntetos-Boylan cut-off on the average demand interval
@@ -151,10 +156,10 @@ def run_backtest_unit(unit: tuple[int, np.ndarray, int, tuple[BaseForecaster, ..
     return index, origin, {model.name: _fit_predict(model, y[:origin], h, m) for model in models}
 
 
-def run_forward_unit(unit: tuple[int, np.ndarray, list[int], tuple[BaseForecaster, ...], int, int]):
+def forward_backtest(y: np.ndarray, origins: list[int], models: Sequence[BaseForecaster], h: int,
+                     m: int) -> list[dict[str, Path | None]]:
     """All origins of one series: fit at the first, run forward at the others."""
-    index, y, origins, models, h, m = unit
-    out = [{} for _ in origins]
+    out: list[dict[str, Path | None]] = [{} for _ in origins]
     for model in models:
         try:
             fitted = model.clone().fit(y[:origins[0]], m)
@@ -168,19 +173,80 @@ def run_forward_unit(unit: tuple[int, np.ndarray, list[int], tuple[BaseForecaste
                 out[j][model.name] = fitted.forward(y[:origin], h)
             except Exception:  # noqa: BLE001
                 out[j][model.name] = None
-    return [(index, origin, fold) for origin, fold in zip(origins, out)]
+    return out
 
 
-def run_final_unit(unit: tuple[int, np.ndarray, BaseForecaster, BaseForecaster, int, int]):
+def fit_final(y: np.ndarray, model: BaseForecaster, fallback: BaseForecaster, h: int,
+              m: int) -> tuple[BaseForecaster, Path]:
     """Fit the chosen method on the whole series; fall back if it fails on the full window."""
-    index, y, model, fallback, h, m = unit
     for candidate in (model, fallback):
         try:
             fitted = candidate.clone().fit(y, m)
-            return index, fitted, fitted.predict(h)
+            return fitted, fitted.predict(h)
         except Exception:  # noqa: BLE001
             continue
-    raise RuntimeError(f"series {index}: neither {model.name} nor {fallback.name} could be fitted")
+    raise RuntimeError(f"neither {model.name} nor {fallback.name} could be fitted")
+
+
+@dataclass
+class SeriesWork:
+    """What a worker returns for one series: everything but the pooled interval calibration."""
+
+    folds: list[dict[str, Path | None]]   # per origin: candidate name -> (mean, sigma) | None
+    chosen: Method
+    honest: list[tuple[Method, Path]]     # per origin: method chosen from the other origins
+    abs_z: list[np.ndarray]               # per origin: |actual - forecast| / sigma of ``honest``
+    candidate_mase: dict[str, float]
+    fitted: BaseForecaster
+    mean: np.ndarray
+    sigma: np.ndarray
+
+
+def select_series(y: np.ndarray, profile: SeriesProfile, cands: Sequence[BaseForecaster],
+                  folds: list[dict[str, Path | None]], config: BacktestConfig):
+    """Chosen method, honest per-fold methods and paths, their |z| and each candidate's MASE."""
+    names = [c.name for c in cands]
+    if not profile.origins:
+        return fallback_model(y, config).name, [], [], {}
+    h, m = config.horizon, config.season_length
+    actuals = [y[o:o + h] for o in profile.origins]
+    scales = [metrics.seasonal_scale(y[:o], m) for o in profile.origins]
+    chosen = selection.choose(names, folds, actuals, scales, range(len(profile.origins)),
+                              config.combine_top, config.combine_tolerance)
+    honest = []
+    for j, method in enumerate(selection.honest_methods(names, folds, actuals, scales,
+                                                        config.combine_top,
+                                                        config.combine_tolerance)):
+        path = selection.method_path(method, folds[j])
+        if path is None:  # chosen elsewhere but failed here: first candidate that worked
+            method = next(n for n in names if folds[j].get(n) is not None)
+            path = folds[j][method]
+        honest.append((method, path))
+    abs_z = [np.abs(a - pth[0]) / np.where(pth[1] > 0, pth[1], np.nan)
+             for a, (_, pth) in zip(actuals, honest)]
+    cand_mase = {}
+    for name in names:
+        per_fold = selection.fold_mase(name, folds, actuals, scales)
+        if np.isfinite(per_fold).any():  # a candidate that never fitted has no score
+            cand_mase[name] = float(np.nanmean(per_fold))
+    return chosen, honest, abs_z, cand_mase
+
+
+def run_series_unit(unit: tuple[np.ndarray, SeriesProfile, tuple[BaseForecaster, ...],
+                                BacktestConfig, list | None]) -> SeriesWork:
+    """Backtest (unless the folds came precomputed), select and fit one series."""
+    y, profile, cands, config, folds = unit
+    h, m = config.horizon, config.season_length
+    if folds is None:
+        folds = forward_backtest(y, profile.origins, cands, h, m) if profile.origins else []
+    chosen, honest, abs_z, cand_mase = select_series(y, profile, cands, folds, config)
+    # the fallbacks by name, for series too short to backtest; candidates take precedence
+    models = {"seasonal_naive": SeasonalNaive(), "naive": Naive(), "window_mean": WindowMean()}
+    models.update({c.name: c for c in cands})
+    fitted, (mean, sigma) = fit_final(y, _build_method(chosen, models), fallback_model(y, config),
+                                      h, m)
+    return SeriesWork(folds=folds, chosen=chosen, honest=honest, abs_z=abs_z,
+                      candidate_mase=cand_mase, fitted=fitted, mean=mean, sigma=sigma)
 
 
 def _run_batch(func: Callable, batch: list) -> list:
@@ -221,7 +287,9 @@ def parallel_map(func: Callable, units: Sequence, n_jobs: int = 1) -> list:
         return [func(unit) for unit in units]
     import joblib
 
-    n_batches = min(len(units), max(1, 4 * (n_jobs if n_jobs > 0 else 2)))
+    # batches amortise dispatch and pickling; 16 per worker keep the idle tail short (one
+    # batch of 1,000 bench series is ~3 s of work) when workers finish at different times
+    n_batches = min(len(units), max(1, 16 * (n_jobs if n_jobs > 0 else 2)))
     batches = [units[i::n_batches] for i in range(n_batches)]
     done = joblib.Parallel(n_jobs=n_jobs)(joblib.delayed(_run_batch)(func, b) for b in batches)
     out: list = [None] * len(units)
@@ -251,109 +319,65 @@ def run_forecast(series: dict[str, np.ndarray], config: BacktestConfig, n_jobs: 
 
 def _run_forecast(series: dict[str, np.ndarray], config: BacktestConfig,
                   n_jobs: int) -> list[SeriesResult]:
-    from forecasting import selection
-
     keys = list(series)
     ys = [np.asarray(series[k], dtype=float) for k in keys]
     h, m = config.horizon, config.season_length
     profiles = [profile_series(k, y, config) for k, y in zip(keys, ys)]
     cands = [candidates_for(p, config) for p in profiles]
 
-    if config.refit:
+    folds: list[list[dict] | None] = [None] * len(keys)
+    if config.refit:  # folds fan out as their own units, then the series units select and fit
         units = [(i, ys[i], origin, cands[i], h, m)
                  for i, p in enumerate(profiles) for origin in p.origins]
-        fold_out = parallel_map(run_backtest_unit, units, n_jobs)
-    else:
-        units = [(i, ys[i], p.origins, cands[i], h, m)
-                 for i, p in enumerate(profiles) if p.origins]
-        fold_out = [f for per_series in parallel_map(run_forward_unit, units, n_jobs)
-                    for f in per_series]
-    folds: list[list[dict]] = [[] for _ in keys]
-    for index, origin, paths in fold_out:
-        folds[index].append(paths)
-
-    # Selection per series (cheap, central).
-    chosen, honest, z_by_series = [], [], []
-    for i, p in enumerate(profiles):
-        names = [c.name for c in cands[i]]
-        actuals = [ys[i][o:o + h] for o in p.origins]
-        scales = [metrics.seasonal_scale(ys[i][:o], m) for o in p.origins]
-        if not p.origins:
-            chosen.append(fallback_model(ys[i], config).name)
-            honest.append([])
-            z_by_series.append([])
-            continue
-        chosen.append(selection.choose(names, folds[i], actuals, scales,
-                                       range(len(p.origins)), config.combine_top,
-                                       config.combine_tolerance))
-        per_fold = selection.honest_methods(names, folds[i], actuals, scales, config.combine_top,
-                                            config.combine_tolerance)
-        paths = []
-        for j, method in enumerate(per_fold):
-            path = selection.method_path(method, folds[i][j])
-            if path is None:  # chosen elsewhere but failed here: first candidate that worked
-                method = next(n for n in names if folds[i][j].get(n) is not None)
-                path = folds[i][j][method]
-            per_fold[j] = method
-            paths.append(path)
-        honest.append(list(zip(per_fold, paths)))
-        z_by_series.append([np.abs(a - pth[0]) / np.where(pth[1] > 0, pth[1], np.nan)
-                            for a, (_, pth) in zip(actuals, honest[i])])
+        folds = [[] for _ in keys]
+        for index, origin, paths in parallel_map(run_backtest_unit, units, n_jobs):
+            folds[index].append(paths)
+    work: list[SeriesWork] = parallel_map(
+        run_series_unit, [(ys[i], profiles[i], cands[i], config, folds[i])
+                          for i in range(len(keys))], n_jobs)
 
     # Calibration: factors per series and level, shrunk to the pool; for each backtest fold
     # from the other folds only (folds are aligned from the end of the series).
     k_max = max((len(p.origins) for p in profiles), default=0)
 
     def pooled(exclude: int | None) -> np.ndarray:
-        parts = [z for zs in z_by_series for pos, z in enumerate(_positions(zs, k_max))
+        parts = [z for w in work for pos, z in enumerate(_positions(w.abs_z, k_max))
                  if pos != exclude and z is not None]
         return np.concatenate(parts) if parts else np.array([])
 
-    pool_all = pooled(None)
-    pool_wo = {pos: pooled(pos) for pos in range(k_max)}
+    # pooled factors per level: over all folds, and without each fold position
+    def pooled_factors(exclude: int | None) -> dict[float, float]:
+        abs_z = pooled(exclude)
+        return {lv: intervals.raw_factor(abs_z, lv) for lv in config.levels}
 
-    finals = []
-    for i, p in enumerate(profiles):
-        # the fallbacks by name, for series too short to backtest; candidates take precedence
-        models = {"seasonal_naive": SeasonalNaive(), "naive": Naive(), "window_mean": WindowMean()}
-        models.update({c.name: c for c in cands[i]})
-        finals.append((i, ys[i], _build_method(chosen[i], models), fallback_model(ys[i], config),
-                       h, m))
-    final_out = parallel_map(run_final_unit, finals, n_jobs)
+    pool_all = pooled_factors(None)
+    pool_wo = {pos: pooled_factors(pos) for pos in range(k_max)}
 
     results = []
     for i, p in enumerate(profiles):
-        _, fitted, (mean, sigma) = final_out[i]
-        zs = z_by_series[i]
-        own = np.concatenate(zs) if zs else np.array([])
+        w = work[i]
+        mean = w.mean
+        own = np.concatenate(w.abs_z) if w.abs_z else np.array([])
         if p.origins:
-            factors = {lv: intervals.shrunk_factor(own, pool_all, lv) for lv in config.levels}
+            factors = {lv: intervals.shrink_to_pool(own, pool_all[lv], lv) for lv in config.levels}
         else:
             factors = {lv: 1.0 for lv in config.levels}
         # intermittent segments never forecast negative bookings, refunds allowed or not
         non_negative = config.non_negative or p.kind == "intermittent"
         if non_negative:
             mean = np.maximum(mean, 0.0)
-        bounds = {lv: intervals.interval(mean, sigma, lv, factors[lv], non_negative)
+        bounds = {lv: intervals.interval(mean, w.sigma, lv, factors[lv], non_negative)
                   for lv in config.levels}
-        method = selection.method_name(chosen[i])
-        if fitted.name != (chosen[i] if isinstance(chosen[i], str) else "combination"):
-            p.notes.append(f"{p.key}: {method} failed on the full history; used {fitted.name}.")
-            method = fitted.name
-        bt_rows, sel_err = _backtest_rows(p, ys[i], cands[i], folds[i], honest[i], zs, pool_wo,
-                                          k_max, config)
-        names = [c.name for c in cands[i]]
-        actuals = [ys[i][o:o + h] for o in p.origins]
-        scales = [metrics.seasonal_scale(ys[i][:o], m) for o in p.origins]
-        cand_mase = {}
-        for n in names if p.origins else []:
-            per_fold = selection.fold_mase(n, folds[i], actuals, scales)
-            if np.isfinite(per_fold).any():  # a candidate that never fitted has no score
-                cand_mase[n] = float(np.nanmean(per_fold))
-        results.append(SeriesResult(key=p.key, profile=p, method=method, mean=mean, sigma=sigma,
-                                    factors=factors, bounds=bounds, model=fitted,
-                                    backtest=bt_rows, candidate_mase=cand_mase,
-                                    selected_errors=sel_err))
+        method = selection.method_name(w.chosen)
+        if w.fitted.name != (w.chosen if isinstance(w.chosen, str) else "combination"):
+            p.notes.append(f"{p.key}: {method} failed on the full history; used {w.fitted.name}.")
+            method = w.fitted.name
+        bt_rows, sel_err = _backtest_rows(p, ys[i], cands[i], w.folds, w.honest, w.abs_z,
+                                          pool_wo, k_max, config)
+        results.append(SeriesResult(key=p.key, profile=p, method=method, mean=mean,
+                                    sigma=w.sigma, factors=factors, bounds=bounds,
+                                    model=w.fitted, backtest=bt_rows,
+                                    candidate_mase=w.candidate_mase, selected_errors=sel_err))
     return results
 
 
@@ -364,8 +388,6 @@ def _positions(zs: list, k_max: int) -> list:
 
 def _backtest_rows(p: SeriesProfile, y: np.ndarray, cands, folds, honest, zs, pool_wo, k_max,
                    config: BacktestConfig):
-    from forecasting import selection
-
     h = config.horizon
     rows = []
     errors = []
@@ -388,7 +410,7 @@ def _backtest_rows(p: SeriesProfile, y: np.ndarray, cands, folds, honest, zs, po
             mean = np.maximum(mean, 0.0)
         bounds = {}
         for lv in config.levels:
-            factor = intervals.shrunk_factor(own_other, pool_wo[j + offset], lv)
+            factor = intervals.shrink_to_pool(own_other, pool_wo[j + offset][lv], lv)
             bounds[lv] = intervals.interval(mean, sigma, lv, factor, non_negative)
         errors.append(mean - actual)
         for s in range(h):

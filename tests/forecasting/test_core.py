@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from forecasting.core import BacktestConfig, parallel_map, run_backtest_unit, run_forecast
+from forecasting.intervals import raw_factor, shrink_to_pool, shrunk_factor
 from forecasting.models import BaseForecaster
 
 
@@ -94,6 +95,29 @@ def test_parallel_equals_sequential():
     for a, b in zip(r1, r2):
         assert a.method == b.method and np.array_equal(a.mean, b.mean)
         assert np.array_equal(a.bounds[80.0][1], b.bounds[80.0][1])
+
+
+def test_forward_backtest_equals_refit_for_models_without_parameters():
+    # LastValue learns nothing, so running forward and refitting at every origin must agree;
+    # the two paths fan out differently (series units vs fold units)
+    rng = np.random.default_rng(5)
+    series = {f"s{i}": 50 + rng.normal(0, 5, 30).cumsum() for i in range(4)}
+    cands = (LastValue(), Constant(50.0, "fifty", sigma=3.0))
+    fwd = run_forecast(series, _config(candidates=cands, refit=False), n_jobs=2, backend="loky")
+    ref = run_forecast(series, _config(candidates=cands, refit=True), n_jobs=2, backend="loky")
+    for a, b in zip(fwd, ref):
+        assert a.method == b.method and a.candidate_mase == b.candidate_mase
+        assert np.array_equal(a.bounds[80.0][0], b.bounds[80.0][0])
+        assert [r["forecast"] for r in a.backtest] == [r["forecast"] for r in b.backtest]
+
+
+def test_shrinking_to_a_precomputed_pool_factor_is_the_same():
+    rng = np.random.default_rng(1)
+    own, pool = np.abs(rng.normal(0, 2, 9)), np.abs(rng.normal(0, 1, 500))
+    for level in (80.0, 95.0):
+        assert shrink_to_pool(own, raw_factor(pool, level), level) == \
+            shrunk_factor(own, pool, level)
+    assert shrink_to_pool(np.array([]), float("nan"), 80.0) == 1.0  # no data: own width
 
 
 def test_not_fitted_model_raises():

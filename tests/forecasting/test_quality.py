@@ -26,8 +26,17 @@ def test_sample_data_beats_seasonal_naive_in_every_segment_half_year(sample_resu
         assert stats["mase"] < stats["mase_by_candidate"]["seasonal_naive"], seg
 
 
-@pytest.mark.xfail(reason="known: seed 7, horizon 12, Enterprise 0.835 vs seasonal naive 0.823 "
-                          "(lumpy deals; 26 of 27 seed x horizon x segment cases pass)",
+# Why it fails: 36 months of sample history, horizon 12 and 3 origins leave training windows
+# of 16, 20 and 24 months, all shorter than the 26 a seasonal ETS, ARIMA or Theta needs, so
+# in this backtest only seasonal naive models the season, and each fold's method is chosen
+# from two other folds of 12 points: which segment loses flips with the seed. Over sample
+# seeds 1-12 x horizons 6, 12 x 3 segments the selection loses to seasonal naive in 8 of 72
+# cases; other rules (median, geometric mean, relative MAE, inverse-MASE weights, seasonal
+# naive always in the combination) leave 3-10 failures, and those that pass seed 7 make the
+# bench and the generated series worse, so the rule is not changed for this test.
+@pytest.mark.xfail(reason="known: seed 7, horizon 12, Enterprise 0.835 vs seasonal naive 0.823; "
+                          "backtest windows of 16-24 months are too short for seasonal models "
+                          "(see the comment above)",
                    strict=False)
 def test_sample_data_beats_seasonal_naive_in_every_segment_one_year(sample_results):
     for seg, stats in sample_results[12].metrics["segments"].items():
