@@ -8,9 +8,10 @@ scorer's own calibrator, tiers and reason format. Every number equals what
 """
 from __future__ import annotations
 
+import functools
 import logging
 import math
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, Sequence
 
@@ -27,6 +28,13 @@ N_REASONS = 3
 ROW_PATH_MAX = 8      # up to this many leads, the linear model is evaluated row by row
 CHECK_TOLERANCE = 1e-9
 PARALLEL_MIN = 256    # rows from which the tree walk is split over two threads
+WALK_CHUNK = 128      # rows per piece of that split
+
+
+@functools.lru_cache(maxsize=None)
+def _walkers() -> ThreadPoolExecutor:
+    """Two threads for the tree walk, shared by every model of the process (made on first use)."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="tree-walk")
 
 
 class ServedModel(Protocol):
@@ -158,29 +166,29 @@ class LeadScorerModel:
             parts = (Z - model.design_mean_) * model.coef_
             return Z @ model.coef_ + model.intercept_, self.scale * (parts @ self.group_matrix)
         if self.trees is not None:
-            base, drops = self._walk_trees(X)
+            base, drops = raw_predict_with_drops(self.trees, X, self.layout)
             return base, self.scale * drops
         from scoring.reasons import group_contributions  # without numba: scikit-learn's path
 
         return model.decision(X), group_contributions(scorer, X)
 
-    def _walk_trees(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The compiled walk releases the GIL: a large batch is split over two threads."""
-        walk = lambda part: raw_predict_with_drops(self.trees, part, self.layout)  # noqa: E731
-        if X.shape[0] < PARALLEL_MIN:
-            return walk(X)
-        half = X.shape[0] // 2
-        result: list = [None]
-        helper = threading.Thread(target=lambda: result.__setitem__(0, walk(X[half:])))
-        helper.start()
-        first = walk(X[:half])
-        helper.join()
-        return np.concatenate([first[0], result[0][0]]), np.vstack([first[1], result[0][1]])
-
     def score(self, leads: Sequence[Any]) -> list[dict]:
         """One answer per lead, in order; raises LeadValidationError for unreadable fields."""
         X, flags, ids = self.records.encode(leads)
-        z, contributions = self._decide(X)
+        if self.trees is None or len(X) < PARALLEL_MIN:
+            return self._answers(leads, 0, *self._decide(X), flags, ids)
+        # The compiled walk releases the GIL: two threads walk chunks of the batch while this
+        # one turns each finished chunk into answers (Python work that would otherwise wait).
+        starts = range(0, len(X), WALK_CHUNK)
+        pending = [_walkers().submit(self._decide, X[s:s + WALK_CHUNK]) for s in starts]
+        out: list[dict] = []
+        for start, chunk in zip(starts, pending):
+            out += self._answers(leads, start, *chunk.result(), flags, ids)
+        return out
+
+    def _answers(self, leads: Sequence[Any], start: int, z: np.ndarray, contributions: np.ndarray,
+                 flags: list, ids: list) -> list[dict]:
+        """Answers for ``leads[start:start + len(z)]`` from their logits and contributions."""
         p = self.scorer.calibrator_.predict(z)
         scores = np.rint(100 * p)
         tiers = self.scorer.tiers(scores).tolist()
@@ -193,9 +201,11 @@ class LeadScorerModel:
         probabilities, scores = p.tolist(), scores.astype(np.int64).tolist()
         groups, caches = self.groups, self._value_texts
         out = []
-        for i, lead in enumerate(leads):
+        for j in range(len(probabilities)):
+            i = start + j
+            lead = leads[i]
             reasons = []
-            for g, value, keep in zip(top[i], values[i], shown[i]):
+            for g, value, keep in zip(top[j], values[j], shown[j]):
                 if not keep:
                     continue
                 name = groups[g]
@@ -208,8 +218,8 @@ class LeadScorerModel:
                         caches[g][raw] = text
                 reasons.append({"feature": name, "value": text, "direction": "+" if value > 0 else "-",
                                 "contribution": round(value, 4)})
-            out.append({ID_FIELD: ids[i], "probability": probabilities[i], "score": scores[i],
-                        "tier": tiers[i], "reasons": reasons, "flags": flags[i]})
+            out.append({ID_FIELD: ids[i], "probability": probabilities[j], "score": scores[j],
+                        "tier": tiers[j], "reasons": reasons, "flags": flags[i]})
         return out
 
     # ----------------------------------------------------------- description
