@@ -76,6 +76,17 @@ def _format_value(value: Any) -> str:
     return format_value(value)
 
 
+def _round4(values: np.ndarray) -> np.ndarray:
+    """``round(v, 4)`` for every value, vectorised: numpy's scaled rounding agrees with Python's
+    correctly rounded one except next to a tie, and those few are done by Python."""
+    scaled = values * 1e4
+    out = np.round(values, 4)
+    near_tie = np.abs(np.abs(scaled - np.trunc(scaled)) - 0.5) < 1e-6
+    for index in zip(*np.nonzero(near_tie)):
+        out[index] = round(float(values[index]), 4)
+    return out
+
+
 def _finite(value: Any) -> Any:
     if isinstance(value, (float, np.floating)):
         return float(value) if math.isfinite(value) else None
@@ -96,7 +107,8 @@ class LeadScorerModel:
         self.groups = list(scorer.groups_)
         features = scorer.encoder_.features_
         self.group_of = np.array([self.groups.index(f.group) for f in features], dtype=np.int64)
-        self._value_texts: list[dict[str, str]] = [{} for _ in self.groups]
+        self._group_names = np.array(self.groups, dtype=object)
+        self._value_texts: dict[str, dict[str, str]] = {name: {} for name in self.groups}
         self.family = scorer.model_.name
         calibrator = scorer.calibrator_
         self.scale = calibrator.a_ if calibrator.method == "sigmoid" else 1.0
@@ -197,30 +209,35 @@ class LeadScorerModel:
         top = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :N_REASONS]
         values = np.take_along_axis(contributions, top, axis=1)
         shown = (np.abs(values) >= 1e-9) & np.isfinite(values)
-        top, values, shown = top.tolist(), values.tolist(), shown.tolist()
+        names = self._group_names[top].tolist()
+        signs = np.where(values > 0, "+", "-").tolist()
+        shown_all = bool(shown.all())
+        rounded, shown = _round4(values).tolist(), shown.tolist()
         probabilities, scores = p.tolist(), scores.astype(np.int64).tolist()
-        groups, caches = self.groups, self._value_texts
+        texts = self._value_text
         out = []
         for j in range(len(probabilities)):
             i = start + j
             lead = leads[i]
-            reasons = []
-            for g, value, keep in zip(top[j], values[j], shown[j]):
-                if not keep:
-                    continue
-                name = groups[g]
-                raw = lead.get(name)
-                # Text values repeat (categories): their shown form is remembered per field.
-                text = caches[g].get(raw) if type(raw) is str else None
-                if text is None:
-                    text = _format_value(raw)
-                    if type(raw) is str and len(caches[g]) < CACHE_SIZE:
-                        caches[g][raw] = text
-                reasons.append({"feature": name, "value": text, "direction": "+" if value > 0 else "-",
-                                "contribution": round(value, 4)})
+            rows = zip(names[j], signs[j], rounded[j]) if shown_all else (
+                row for row, keep in zip(zip(names[j], signs[j], rounded[j]), shown[j]) if keep)
+            reasons = [{"feature": name, "value": texts(name, lead.get(name)), "direction": sign,
+                        "contribution": value} for name, sign, value in rows]
             out.append({ID_FIELD: ids[i], "probability": probabilities[j], "score": scores[j],
                         "tier": tiers[j], "reasons": reasons, "flags": flags[i]})
         return out
+
+    def _value_text(self, name: str, raw: Any) -> str:
+        """The lead's value as a reason shows it; text values (categories) are remembered."""
+        if type(raw) is not str:
+            return _format_value(raw)
+        cache = self._value_texts[name]
+        text = cache.get(raw)
+        if text is None:
+            text = _format_value(raw)
+            if len(cache) < CACHE_SIZE:
+                cache[raw] = text
+        return text
 
     # ----------------------------------------------------------- description
     def lead_schema(self) -> dict:

@@ -32,8 +32,10 @@ class PackedTrees:
     """All trees of a binary HistGradientBoostingClassifier in flat arrays (node ids are global)."""
 
     baseline: float
-    roots: np.ndarray          # (n_trees,) int64: first node of each tree
-    feature: np.ndarray        # (n_nodes,) int64
+    # Node and column indices the walk follows are unsigned: numba then skips the negative-index
+    # check on every access (measured ~12% of the walk).
+    roots: np.ndarray          # (n_trees,) uint32: first node of each tree
+    feature: np.ndarray        # (n_nodes,) uint32: input column tested
     threshold: np.ndarray      # (n_nodes,) float64
     missing_left: np.ndarray   # (n_nodes,) bool
     left: np.ndarray           # (n_nodes,) int64 (global)
@@ -46,7 +48,7 @@ class PackedTrees:
     cat_map: np.ndarray        # (n_features, 256) int64: input code -> category rank, -1 unseen
     max_depth: int             # deepest leaf (the path buffer's size)
     # What the walk reads (derived from the above by _child, so both agree by construction):
-    child: np.ndarray          # (n_nodes, 2) int64: [right, left], indexed by "goes left"
+    child: np.ndarray          # (n_nodes, 2) uint32: [right, left], indexed by "goes left"
     cat_index: np.ndarray      # (n_nodes,) int64: row of cat_bits for categorical splits, else -1
     cat_bits: np.ndarray       # (n_categorical_splits, 5) uint64: bit v set when input code v goes
                                # left; bit 256 is for missing, unseen and non-code values
@@ -102,8 +104,8 @@ def pack_hgb(model) -> PackedTrees:
     shift = np.concatenate([np.full(len(p[0]), p[2], dtype=np.int64) for p in parts])
     arrays = dict(
         baseline=float(np.ravel(model._baseline_prediction)[0]),
-        roots=np.asarray(roots, dtype=np.int64),
-        feature=order[nodes["feature_idx"].astype(np.int64)],
+        roots=np.asarray(roots, dtype=np.uint32),
+        feature=order[nodes["feature_idx"].astype(np.int64)].astype(np.uint32),
         threshold=nodes["num_threshold"].astype(np.float64),
         missing_left=nodes["missing_go_to_left"].astype(bool),
         left=nodes["left"].astype(np.int64) + shift,
@@ -116,7 +118,8 @@ def pack_hgb(model) -> PackedTrees:
         cat_map=cat_map,
         max_depth=int(nodes["depth"].max()),
     )
-    arrays["child"] = np.ascontiguousarray(np.stack([arrays["right"], arrays["left"]], axis=1))
+    arrays["child"] = np.ascontiguousarray(np.stack([arrays["right"], arrays["left"]], axis=1),
+                                           dtype=np.uint32)
     split = ~arrays["is_leaf"] & arrays["is_categorical"]
     arrays["cat_index"] = np.where(split, np.cumsum(split) - 1, -1).astype(np.int64)
     arrays["cat_bits"] = _categorical_bits(np.flatnonzero(split).astype(np.int64),
@@ -248,7 +251,7 @@ class ReferenceLayout:
     """Per node of :class:`PackedTrees`: the group of its feature and the reference row's child."""
 
     node_group: np.ndarray  # (n_nodes,) int64, -1 for leaves
-    ref_child: np.ndarray   # (n_nodes,) int64, -1 for leaves
+    ref_child: np.ndarray   # (n_nodes,) uint32 (unused for leaves)
     n_groups: int
 
 
@@ -258,7 +261,7 @@ def reference_layout(trees: "PackedTrees", ref: np.ndarray, group_of: np.ndarray
     ref = np.ascontiguousarray(ref, dtype=np.float64)
     group_of = np.asarray(group_of, dtype=np.int64)
     node_group = np.full(trees.feature.shape[0], -1, dtype=np.int64)
-    ref_child = np.full(trees.feature.shape[0], -1, dtype=np.int64)
+    ref_child = np.zeros(trees.feature.shape[0], dtype=np.uint32)
     for node in np.flatnonzero(~trees.is_leaf).tolist():
         f = int(trees.feature[node])
         node_group[node] = group_of[f]

@@ -164,3 +164,14 @@ def test_plain_date_column_equals_value_by_value():
                 "n/a"):
         assert _plain_dates(stamps + [odd]) is None, odd   # left to the value-by-value path
     assert _plain_dates(stamps + [None]) is None
+
+
+def test_vectorised_rounding_equals_python_round():
+    from scoring.service.served import _round4
+
+    rng = np.random.default_rng(0)
+    ties = (np.arange(-2000, 2000) + 0.5) / 1e4                  # k.5 / 10^4: the hard cases
+    values = np.concatenate([rng.normal(0, 1, 20_000), rng.normal(0, 1e-3, 5_000), ties,
+                             np.nextafter(ties, 1), np.nextafter(ties, -1), [0.0, -0.0, 1e-12]])
+    got = _round4(values.reshape(-1, 1)).ravel()
+    assert got.tolist() == [round(float(v), 4) for v in values]
