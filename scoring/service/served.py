@@ -28,7 +28,6 @@ N_REASONS = 3
 ROW_PATH_MAX = 8      # up to this many leads, the linear model is evaluated row by row
 CHECK_TOLERANCE = 1e-9
 PARALLEL_MIN = 256    # rows from which the tree walk is split over two threads
-WALK_CHUNK = 128      # rows per piece of that split
 
 
 @functools.lru_cache(maxsize=None)
@@ -189,14 +188,14 @@ class LeadScorerModel:
         X, flags, ids = self.records.encode(leads)
         if self.trees is None or len(X) < PARALLEL_MIN:
             return self._answers(leads, 0, *self._decide(X), flags, ids)
-        # The compiled walk releases the GIL: two threads walk chunks of the batch while this
-        # one turns each finished chunk into answers (Python work that would otherwise wait).
-        starts = range(0, len(X), WALK_CHUNK)
-        pending = [_walkers().submit(self._decide, X[s:s + WALK_CHUNK]) for s in starts]
-        out: list[dict] = []
-        for start, chunk in zip(starts, pending):
-            out += self._answers(leads, start, *chunk.result(), flags, ids)
-        return out
+        # The compiled walk releases the GIL: two threads walk the two halves while this one
+        # waits, then turns the first half into answers as soon as it is there. Each walker
+        # takes the GIL only to start and to return (handing over small chunks made walkers
+        # wait for this thread's Python loop).
+        half = len(X) // 2
+        pending = [_walkers().submit(self._decide, X[:half]), _walkers().submit(self._decide, X[half:])]
+        out = self._answers(leads, 0, *pending[0].result(), flags, ids)
+        return out + self._answers(leads, half, *pending[1].result(), flags, ids)
 
     def _answers(self, leads: Sequence[Any], start: int, z: np.ndarray, contributions: np.ndarray,
                  flags: list, ids: list) -> list[dict]:
