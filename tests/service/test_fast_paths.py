@@ -175,3 +175,16 @@ def test_vectorised_rounding_equals_python_round():
                              np.nextafter(ties, 1), np.nextafter(ties, -1), [0.0, -0.0, 1e-12]])
     got = _round4(values.reshape(-1, 1)).ravel()
     assert got.tolist() == [round(float(v), 4) for v in values]
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="numba not installed")
+def test_large_batch_names_bad_fields_of_both_halves(scorers, lead_frame):
+    model = LeadScorerModel(scorers["gradient_boosting"], ModelMeta("lead-scoring", "1"))
+    records = as_records(lead_frame.head(300))
+    assert len(model.score(records)) == 300                      # the two-half path
+    records[10] = {**records[10], "employees": "many"}
+    records[290] = {**records[290], "employees": [1]}
+    with pytest.raises(LeadValidationError) as info:
+        model.score(records)
+    assert info.value.problems == [("leads[10].employees", "expected a number, got 'many'"),
+                                   ("leads[290].employees", "expected a number, got an array")]
