@@ -7,7 +7,8 @@
   only show 'Closed Won/Lost', their stage would leak the outcome and is not used).
 - Expected new business: for past quarters, bookings of deals created after the same point of
   the quarter as ``as_of`` and won within the quarter (the create-and-close run-rate).
-- ``simulate``: seeded Monte Carlo, Bernoulli per open deal plus a gamma draw of new business.
+- ``simulate``: seeded Monte Carlo, Bernoulli per open deal plus a gamma draw of new business,
+  widened by a factor calibrated on the last quarters, forecast the same way (``calibrated_spread``).
 """
 from __future__ import annotations
 
@@ -111,6 +112,12 @@ class WinProbabilityModel:
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.ensemble import HistGradientBoostingClassifier
 
+        if len(np.unique(y)) < 2:
+            raise ForecastInputError(
+                "opportunities: the history before as_of has "
+                f"{'no won' if not np.any(y) else 'only won'} deals among those open at the "
+                "month starts; expected both won and not-won deals to learn win rates from.")
+
         # Stage helps only if closed deals keep a stage an open deal can have; deals still open
         # today would otherwise be the only ones with open stages in the snapshots (all 0s).
         usable = bool(open_stages & closed_stages) and not all(
@@ -192,12 +199,14 @@ def new_business_params(new_hist: pd.DataFrame, segments: list[str]) -> pd.DataF
 
 def simulate_quarter(open_deals: pd.DataFrame, closed_to_date, new_business: pd.DataFrame,
                      *, n_simulations: int = 10_000, random_state: int | None = 0,
-                     probability_col: str = "probability") -> dict[str, np.ndarray]:
+                     probability_col: str = "probability", spread: float = 1.0) -> dict[str, np.ndarray]:
     """Simulated quarter bookings per segment (and ``Total``): closed + won open deals + new.
 
     Open deals are Bernoulli draws with their probability; new business a gamma draw with the
-    segment's mean and spread. The forecast and its what-if scenarios both call this, so a
-    scenario with unchanged probabilities reproduces the forecast draw for draw.
+    segment's mean and spread. ``spread`` widens the draws of each segment and of the total
+    around their median (see :func:`calibrated_spread`), never below what is already closed.
+    The forecast and its what-if scenarios both call this, so a scenario with unchanged
+    probabilities reproduces the forecast draw for draw.
     """
     rng = np.random.default_rng(random_state)
     params = new_business.set_index("segment")
@@ -214,6 +223,12 @@ def simulate_quarter(open_deals: pd.DataFrame, closed_to_date, new_business: pd.
             new_draw = np.full(n_simulations, mean)
         sims[segment] = float(closed_to_date.get(segment, 0.0)) + pipeline_draw + new_draw
     sims["Total"] = np.sum([sims[s] for s in params.index], axis=0)
+    if spread != 1.0:
+        for key, draws in sims.items():
+            closed = float(sum(closed_to_date.get(s, 0.0) for s in params.index) if key == "Total"
+                           else closed_to_date.get(key, 0.0))
+            middle = np.median(draws)
+            sims[key] = np.maximum(middle + spread * (draws - middle), closed)
     return sims
 
 
@@ -225,15 +240,22 @@ class PipelineResult:
     as_of: pd.Timestamp
     period: pd.Period
     notes: list[str] = field(default_factory=list)
+    spread: float = 1.0            # widening of the simulated spread (calibrated_spread)
 
 
-def forecast_pipeline(opportunities: pd.DataFrame, as_of=None, targets: pd.DataFrame | None = None,
-                      *, n_simulations: int = 10_000, random_state: int | None = 0,
-                      levels: tuple[float, ...] = (80.0,)) -> PipelineResult:
-    """Coming-quarter bookings per segment from closed-to-date, open pipeline and new business."""
-    opps = canonical_opportunities(opportunities)
-    stamp_max = pd.concat([opps["created"], opps["closed"].dropna()]).max()
-    as_of = pd.Timestamp(as_of) if as_of is not None else stamp_max.normalize()
+@dataclass
+class _QuarterInputs:
+    """What the quarter's simulation needs, as known at ``as_of``."""
+
+    period: pd.Period
+    open_deals: pd.DataFrame       # with their win probability
+    closed_to_date: pd.Series      # won bookings per segment since the quarter started
+    new_business: pd.DataFrame     # new_business_params
+    model: WinProbabilityModel
+
+
+def _quarter_inputs(opps: pd.DataFrame, as_of: pd.Timestamp, segments: list[str],
+                    random_state: int | None) -> _QuarterInputs:
     period = (as_of + pd.Timedelta(days=1)).to_period("Q")
     end = period.end_time.normalize()
     known = known_at(opps, as_of)
@@ -242,18 +264,81 @@ def forecast_pipeline(opportunities: pd.DataFrame, as_of=None, targets: pd.DataF
     model = WinProbabilityModel(random_state=random_state).fit(
         X, y, open_stages=set(open_deals["stage"].unique()),
         closed_stages=set(known.loc[known["closed"].notna(), "stage"].unique()), age_days=age_days)
-    notes = [] if model.use_stage_ else [
-        "stage not used: closed deals only carry their final stage, which would leak the outcome."]
-    prob = (model.predict_proba(_features(open_deals, as_of, end, typical)) if len(open_deals)
-            else np.array([]))
-    open_deals["probability"] = prob
+    open_deals["probability"] = (model.predict_proba(_features(open_deals, as_of, end, typical))
+                                 if len(open_deals) else np.array([]))
     closed_to_date = known[(known["won"] == 1) & (known["closed"] >= period.start_time)
                            & (known["closed"] <= as_of)].groupby("segment")["amount"].sum()
-    new_hist = new_business_history(known, as_of, period)
+    params = new_business_params(new_business_history(known, as_of, period), segments)
+    return _QuarterInputs(period, open_deals, closed_to_date, params, model)
+
+
+def calibrated_spread(opps: pd.DataFrame, as_of: pd.Timestamp, quarters: int = 4, *,
+                      level: float = 80.0, n_simulations: int = 2000,
+                      random_state: int | None = 0) -> tuple[float, int]:
+    """(widening, number of past quarter rows it rests on).
+
+    The forecast is made again as of the same point of each of the last ``quarters`` quarters,
+    from the deals known then, and compared with what was won. Each past row (segments and the
+    total) needs its draws widened around the median by some factor for its central ``level`` %
+    interval to hold the actual; the factor returned holds ``level`` % of them. The simulation draws deals
+    independently, so quarter-wide swings in win rates are otherwise missing from its spread.
+    Never below 1 (no narrower than the simulation); 1 with fewer than four past points.
+    """
+    period = (as_of + pd.Timedelta(days=1)).to_period("Q")
+    offset = as_of - period.start_time
     segments = sorted(opps["segment"].unique())
-    params = new_business_params(new_hist, segments)
+    lo_q, hi_q = 0.5 - level / 200, 0.5 + level / 200
+    needed = []
+    for back in range(1, quarters + 1):
+        past = period - back
+        past_as_of = past.start_time + offset
+        try:
+            inputs = _quarter_inputs(opps, past_as_of, segments, random_state)
+        except ForecastInputError:  # too little history before that quarter
+            continue
+        sims = simulate_quarter(inputs.open_deals, inputs.closed_to_date, inputs.new_business,
+                                n_simulations=n_simulations, random_state=random_state)
+        won = opps[(opps["won"] == 1) & (opps["closed"] >= past.start_time)
+                   & (opps["closed"] <= past.end_time)].groupby("segment")["amount"].sum()
+        for segment in [*segments, "Total"]:
+            lo, middle, hi = np.quantile(sims[segment], [lo_q, 0.5, hi_q])
+            actual = float(won.sum() if segment == "Total" else won.get(segment, 0.0))
+            half_width = hi - middle if actual >= middle else middle - lo
+            if half_width > 0:
+                needed.append(abs(actual - middle) / half_width)
+    if len(needed) < 4:
+        return 1.0, len(needed)
+    return max(1.0, float(np.quantile(needed, level / 100))), len(needed)
+
+
+def forecast_pipeline(opportunities: pd.DataFrame, as_of=None, targets: pd.DataFrame | None = None,
+                      *, n_simulations: int = 10_000, random_state: int | None = 0,
+                      levels: tuple[float, ...] = (80.0,),
+                      calibration_quarters: int = 4) -> PipelineResult:
+    """Coming-quarter bookings per segment from closed-to-date, open pipeline and new business.
+
+    The interval is widened by :func:`calibrated_spread` over the last ``calibration_quarters``
+    quarters (0: the simulation's own spread).
+    """
+    opps = canonical_opportunities(opportunities)
+    stamp_max = pd.concat([opps["created"], opps["closed"].dropna()]).max()
+    as_of = pd.Timestamp(as_of) if as_of is not None else stamp_max.normalize()
+    segments = sorted(opps["segment"].unique())
+    inputs = _quarter_inputs(opps, as_of, segments, random_state)
+    period, open_deals, params = inputs.period, inputs.open_deals, inputs.new_business
+    closed_to_date = inputs.closed_to_date
+    notes = [] if inputs.model.use_stage_ else [
+        "stage not used: closed deals only carry their final stage, which would leak the outcome."]
+    spread = 1.0
+    if calibration_quarters:
+        spread, points = calibrated_spread(opps, as_of, calibration_quarters,
+                                           random_state=random_state)
+        notes.append(f"pipeline interval widened x{spread:.2f} so that 80 % of the last "
+                     f"{calibration_quarters} quarters' actuals ({points} segment and total rows), "
+                     "forecast the same way, fall inside it." if points >= 4 else
+                     f"pipeline interval not calibrated: only {points} past quarter rows.")
     sims = simulate_quarter(open_deals, closed_to_date, params, n_simulations=n_simulations,
-                            random_state=random_state)
+                            random_state=random_state, spread=spread)
     rows = [_row(seg, period, float(closed_to_date.get(seg, 0.0)), open_deals[open_deals["segment"] == seg],
                  float(params.at[i, "new_mean"]), sims[seg], levels) for i, seg in enumerate(segments)]
     rows.append(_row("Total", period, float(closed_to_date.sum()), open_deals,
@@ -261,8 +346,8 @@ def forecast_pipeline(opportunities: pd.DataFrame, as_of=None, targets: pd.DataF
     table = pd.DataFrame(rows)
     if targets is not None:
         table = _with_targets(table, targets, period, sims)
-    return PipelineResult(table=table, open_deals=open_deals, model=model, as_of=as_of,
-                          period=period, notes=notes)
+    return PipelineResult(table=table, open_deals=open_deals, model=inputs.model, as_of=as_of,
+                          period=period, notes=notes, spread=spread)
 
 
 def _row(seg, period, closed, deals, new_mean, total, levels) -> dict:

@@ -102,7 +102,8 @@ def win_rate_scenarios(
                 factor = float(p[mask] @ amounts[mask]) / before if before > 0 else (
                     1.0 - drop if kind == "relative" else 1.0)
                 new.loc[k, ["new_mean", "new_sd"]] = new.loc[k, ["new_mean", "new_sd"]] * factor
-        sims = simulate_quarter(deals, closed, new, n_simulations=n_simulations, random_state=random_state)
+        sims = simulate_quarter(deals, closed, new, n_simulations=n_simulations, random_state=random_state,
+                                spread=pipeline.spread)
         new_mean = new.set_index("segment")["new_mean"]
         for segment, draws in sims.items():
             in_segment = np.ones(len(deals), bool) if segment == TOTAL else (deals["segment"] == segment).to_numpy()

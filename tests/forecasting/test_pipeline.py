@@ -72,3 +72,35 @@ def test_targets_for_another_quarter_are_refused(sample):
     wrong = targets.assign(period="2030Q1")
     with pytest.raises(ForecastInputError, match=r"targets: no row for period 2027Q1"):
         forecast_pipeline(opps, targets=wrong, n_simulations=100)
+
+
+def test_interval_is_calibrated_on_past_quarters(sample, result):
+    from forecasting.pipeline import calibrated_spread, canonical_opportunities, simulate_quarter
+
+    opps = canonical_opportunities(sample[0])
+    spread, points = calibrated_spread(opps, result.as_of, 4, random_state=3)
+    assert points == 16 and spread >= 1.0                     # 4 quarters x (3 segments + total)
+    assert result.spread > 1.0                                # the sample's swings need it
+    assert any("widened" in note for note in result.notes)
+    # the widening: medians kept, distance to the median scaled, never below what is closed
+    deals = pd.DataFrame({"segment": ["A"] * 3, "amount": [100.0, 50.0, 10.0],
+                          "probability": [0.5, 0.3, 0.9]})
+    new = pd.DataFrame({"segment": ["A"], "new_mean": [40.0], "new_sd": [20.0]})
+    own = simulate_quarter(deals, {"A": 25.0}, new, n_simulations=4000, random_state=1)
+    wide = simulate_quarter(deals, {"A": 25.0}, new, n_simulations=4000, random_state=1, spread=2.0)
+    middle = np.median(own["A"])
+    assert np.median(wide["A"]) == pytest.approx(middle)
+    assert wide["A"].min() >= 25.0
+    free = middle + 2 * (own["A"] - middle) >= 25.0           # rows not held up by the floor
+    assert 0 < free.mean() < 1
+    np.testing.assert_allclose(wide["A"][free] - middle, 2 * (own["A"][free] - middle))
+    assert (wide["A"][~free] == 25.0).all()
+
+
+def test_win_model_needs_both_outcomes():
+    from forecasting.pipeline import WinProbabilityModel
+
+    X = pd.DataFrame({"segment": ["A", "B"] * 20, "stage": ["Open"] * 40, "log_amount": 1.0,
+                      "log_age": 2.0, "days_left": 30.0, "age_ratio": 0.5})
+    with pytest.raises(ForecastInputError, match="no won deals"):
+        WinProbabilityModel().fit(X, np.zeros(40, dtype=int), {"Open"}, {"Closed Lost"})
