@@ -1,6 +1,7 @@
 """Pipeline quarter forecast, backtested: how close and how well covered, against naive peers.
 
     python -m bench.bench_pipeline [--seeds 3,7] [--quarters 6] [--opportunities FILE]
+                                   [--calibration-quarters 4]   (0: the simulation's own spread)
 
 For each of the last ``--quarters`` quarters of an opportunities export (default: the sample CRM
 generated with each seed), the forecast is made as of the day before the quarter started, from
@@ -29,7 +30,8 @@ def won_by_quarter(opps: pd.DataFrame) -> pd.DataFrame:
     return table.reindex(pd.period_range(table.index.min(), table.index.max(), freq="Q"), fill_value=0.0)
 
 
-def backtest(raw: pd.DataFrame, quarters: int, n_simulations: int = 2000) -> pd.DataFrame:
+def backtest(raw: pd.DataFrame, quarters: int, calibration_quarters: int = 4,
+             n_simulations: int = 2000) -> pd.DataFrame:
     """One row per (quarter, segment and Total): forecast, interval, actual and the peers."""
     opps = canonical_opportunities(raw)
     actual = won_by_quarter(opps)
@@ -37,7 +39,8 @@ def backtest(raw: pd.DataFrame, quarters: int, n_simulations: int = 2000) -> pd.
     rows = []
     for quarter in actual.index[-quarters:]:
         result = forecast_pipeline(raw, as_of=quarter.start_time - pd.Timedelta(days=1),
-                                   n_simulations=n_simulations)
+                                   n_simulations=n_simulations,
+                                   calibration_quarters=calibration_quarters)
         for _, r in result.table.iterrows():
             seg = r["segment"]
             rows.append({"quarter": str(quarter), "segment": seg, "forecast": r["expected_total"],
@@ -73,16 +76,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", default="3,7", help="sample CRM seeds (without --opportunities)")
     parser.add_argument("--quarters", type=int, default=6)
     parser.add_argument("--opportunities", default=None, help="an opportunities CSV in our contract")
+    parser.add_argument("--calibration-quarters", type=int, default=4,
+                        help="past quarters the interval is calibrated on (0: not calibrated)")
     args = parser.parse_args(argv)
     if args.opportunities:
-        report(args.opportunities, backtest(pd.read_csv(args.opportunities), args.quarters))
+        report(args.opportunities, backtest(pd.read_csv(args.opportunities), args.quarters,
+                                            args.calibration_quarters))
         return 0
     from revops.sample_data import generate
 
     with tempfile.TemporaryDirectory() as tmp:
         for seed in (int(s) for s in args.seeds.split(",")):
             paths = generate(Path(tmp) / str(seed), seed=seed)
-            report(f"sample CRM, seed {seed}", backtest(pd.read_csv(paths["opportunities"]), args.quarters))
+            report(f"sample CRM, seed {seed}", backtest(pd.read_csv(paths["opportunities"]),
+                                                        args.quarters, args.calibration_quarters))
     return 0
 
 
