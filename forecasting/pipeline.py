@@ -3,10 +3,12 @@
 - ``WinProbabilityModel`` (sklearn-style) learns P(won and closed by the period end | open at
   time t) from snapshots of history: at every month start, the deals open then, labelled with
   what happened by the end of that quarter. Features: segment, amount, age, days left in the
-  quarter, and stage when the export keeps the open stages of closed deals (if closed deals
-  only show 'Closed Won/Lost', their stage would leak the outcome and is not used).
+  quarter, the quarter of the year (once the snapshots span all four: year-end pushes), and
+  stage when the export keeps the open stages of closed deals (if closed deals only show
+  'Closed Won/Lost', their stage would leak the outcome and is not used).
 - Expected new business: for past quarters, bookings of deals created after the same point of
-  the quarter as ``as_of`` and won within the quarter (the create-and-close run-rate).
+  the quarter as ``as_of`` and won within the quarter (the create-and-close run-rate), the last
+  four quarters' mean scaled for season and growth (``seasonal_ratio``).
 - ``simulate``: seeded Monte Carlo, Bernoulli per open deal plus a gamma draw of new business,
   widened by a factor calibrated on the last quarters, forecast the same way (``calibrated_spread``).
 """
@@ -63,6 +65,7 @@ def _features(frame: pd.DataFrame, at: pd.Timestamp, period_end: pd.Timestamp,
     fallback = float(np.nanmedian(list(typical_cycle.values()))) if typical_cycle else 60.0
     cycle = frame["segment"].map(typical_cycle).fillna(fallback).to_numpy(dtype=float)
     return pd.DataFrame({"segment": frame["segment"].to_numpy(), "stage": frame["stage"].to_numpy(),
+                         "quarter": f"Q{period_end.quarter}",
                          "log_amount": np.log1p(frame["amount"].to_numpy()),
                          "log_age": np.log1p(age),
                          "days_left": np.full(len(frame), float((period_end - at).days)),
@@ -102,6 +105,9 @@ class WinProbabilityModel:
 
     random_state: int | None = 0
     use_stage: bool | None = None   # None: decide from the data (see module docstring)
+    # Quarter of the year: deals close faster in some quarters (the year-end push). None: used
+    # when the snapshots cover all four quarters, so every forecast quarter was seen in training.
+    use_quarter: bool | None = None
     # Win rates drift (the sample's rise ~30% in two years): recent snapshots count more.
     half_life_days: float = 180.0
     # OpenMP threads for the booster: on a shared machine more threads are slower (7x here)
@@ -123,6 +129,8 @@ class WinProbabilityModel:
         usable = bool(open_stages & closed_stages) and not all(
             any(w in s.lower() for w in TERMINAL_WORDS) for s in closed_stages)
         self.use_stage_ = usable if self.use_stage is None else self.use_stage
+        self.use_quarter_ = (X["quarter"].nunique() >= 4 if self.use_quarter is None
+                             else self.use_quarter)
         self.categories_ = {c: sorted(X[c].astype(str).unique()) for c in self._categorical()}
         booster = HistGradientBoostingClassifier(
             max_iter=150, learning_rate=0.05, max_depth=4, random_state=self.random_state,
@@ -138,7 +146,8 @@ class WinProbabilityModel:
         return self
 
     def _categorical(self) -> list[str]:
-        return ["segment", "stage"] if self.use_stage_ else ["segment"]
+        return (["segment"] + (["stage"] if self.use_stage_ else [])
+                + (["quarter"] if self.use_quarter_ else []))
 
     def _matrix(self, X: pd.DataFrame) -> np.ndarray:
         """Categories as codes (unknown -> NaN, which the booster treats as missing)."""
@@ -186,14 +195,51 @@ def known_at(opps: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     return known
 
 
-def new_business_params(new_hist: pd.DataFrame, segments: list[str]) -> pd.DataFrame:
-    """Per segment: mean (last four quarters) and spread (all quarters) of create-and-close bookings."""
+def won_per_quarter(opps: pd.DataFrame, period: pd.Period) -> pd.Series:
+    """Won bookings of every whole quarter before ``period`` (all segments; zeros kept).
+
+    A quarter that began before the first deal was created is left out: the export covers
+    only part of it."""
+    first = opps["created"].min().to_period("Q")
+    if first.start_time < opps["created"].min():
+        first += 1
+    quarters = pd.period_range(first, period - 1, freq="Q")
+    won = opps[opps["won"] == 1]
+    sums = won.groupby(won["closed"].dt.to_period("Q"))["amount"].sum()
+    return sums.reindex(quarters, fill_value=0.0).astype(float)
+
+
+def seasonal_ratio(won: pd.Series, period: pd.Period) -> tuple[float, int]:
+    """(ratio, years it rests on): won bookings in the same quarter of past years against the
+    four quarters before each (``won`` from :func:`won_per_quarter`), averaged over the years.
+
+    The plain mean of the last four quarters flattens the season (a year-end peak) and lags a
+    growing business by half a year; this ratio carries both. It is taken from all won
+    bookings, not from the new business it scales: that is a third of the volume and too noisy
+    to tell a season from luck (on the sample CRMs the noisier ratio cost more in error than it
+    gained in bias). 1 when no past year has the four quarters before it.
+    """
+    ratios = []
+    for years in (1, 2):
+        same = period - 4 * years
+        before = [same - k for k in range(1, 5)]
+        if same in won.index and all(q in won.index for q in before):
+            base = float(won[before].mean())
+            if base > 0:
+                ratios.append(float(won[same]) / base)
+    return (float(np.mean(ratios)) if ratios else 1.0), len(ratios)
+
+
+def new_business_params(new_hist: pd.DataFrame, segments: list[str],
+                        ratio: float = 1.0) -> pd.DataFrame:
+    """Per segment: mean (last four quarters) and spread (all quarters) of create-and-close
+    bookings, both times ``ratio`` (see :func:`seasonal_ratio`)."""
     rows = []
     for segment in segments:
         values = new_hist.loc[new_hist["segment"] == segment, "new_bookings"].to_numpy()
         mean = float(values[-4:].mean()) if len(values) else 0.0
         sd = float(values.std(ddof=1)) if len(values) > 1 else mean * 0.5
-        rows.append({"segment": segment, "new_mean": mean, "new_sd": sd})
+        rows.append({"segment": segment, "new_mean": mean * ratio, "new_sd": sd * ratio})
     return pd.DataFrame(rows, columns=["segment", "new_mean", "new_sd"])
 
 
@@ -241,6 +287,7 @@ class PipelineResult:
     period: pd.Period
     notes: list[str] = field(default_factory=list)
     spread: float = 1.0            # widening of the simulated spread (calibrated_spread)
+    new_business: pd.DataFrame | None = None   # new_business_params the simulation drew from
 
 
 @dataclass
@@ -252,6 +299,8 @@ class _QuarterInputs:
     closed_to_date: pd.Series      # won bookings per segment since the quarter started
     new_business: pd.DataFrame     # new_business_params
     model: WinProbabilityModel
+    new_ratio: float = 1.0         # seasonal_ratio and the years it rests on
+    new_ratio_years: int = 0
 
 
 def _quarter_inputs(opps: pd.DataFrame, as_of: pd.Timestamp, segments: list[str],
@@ -268,8 +317,10 @@ def _quarter_inputs(opps: pd.DataFrame, as_of: pd.Timestamp, segments: list[str]
                                  if len(open_deals) else np.array([]))
     closed_to_date = known[(known["won"] == 1) & (known["closed"] >= period.start_time)
                            & (known["closed"] <= as_of)].groupby("segment")["amount"].sum()
-    params = new_business_params(new_business_history(known, as_of, period), segments)
-    return _QuarterInputs(period, open_deals, closed_to_date, params, model)
+    new_hist = new_business_history(known, as_of, period)
+    ratio, years = seasonal_ratio(won_per_quarter(known, period), period)
+    params = new_business_params(new_hist, segments, ratio)
+    return _QuarterInputs(period, open_deals, closed_to_date, params, model, ratio, years)
 
 
 def calibrated_spread(opps: pd.DataFrame, as_of: pd.Timestamp, quarters: int = 4, *,
@@ -329,6 +380,11 @@ def forecast_pipeline(opportunities: pd.DataFrame, as_of=None, targets: pd.DataF
     closed_to_date = inputs.closed_to_date
     notes = [] if inputs.model.use_stage_ else [
         "stage not used: closed deals only carry their final stage, which would leak the outcome."]
+    notes.append(f"expected new business x{inputs.new_ratio:.2f}: won bookings of the same quarter "
+                 f"of the last {inputs.new_ratio_years} year(s) against the four quarters before "
+                 "it, all segments pooled (season and growth)." if inputs.new_ratio_years else
+                 "expected new business: the mean of the last four quarters (no past year has "
+                 "the four quarters before its same quarter, so no season or growth is applied).")
     spread = 1.0
     if calibration_quarters:
         spread, points = calibrated_spread(opps, as_of, calibration_quarters,
@@ -347,7 +403,7 @@ def forecast_pipeline(opportunities: pd.DataFrame, as_of=None, targets: pd.DataF
     if targets is not None:
         table = _with_targets(table, targets, period, sims)
     return PipelineResult(table=table, open_deals=open_deals, model=inputs.model, as_of=as_of,
-                          period=period, notes=notes, spread=spread)
+                          period=period, notes=notes, spread=spread, new_business=params)
 
 
 def _row(seg, period, closed, deals, new_mean, total, levels) -> dict:

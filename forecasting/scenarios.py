@@ -20,9 +20,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.errors import ForecastInputError
-from forecasting.pipeline import (PipelineResult, canonical_opportunities, known_at, new_business_history,
-                                  simulate_quarter)
-from forecasting.pipeline import new_business_params as _params_from_history
+from forecasting.pipeline import PipelineResult, simulate_quarter
 
 KINDS = ("relative", "points")
 TOTAL = "Total"
@@ -44,14 +42,6 @@ def scale_win_probabilities(probabilities: Sequence[float] | np.ndarray, drop: f
     return np.clip(moved, 0.0, 1.0)
 
 
-def new_business_params(opportunities: pd.DataFrame, as_of: pd.Timestamp, period: pd.Period) -> pd.DataFrame:
-    """Per segment: mean and spread of the quarter's create-and-close bookings, exactly as the
-    pipeline forecast uses them."""
-    opps = canonical_opportunities(opportunities)
-    history = new_business_history(known_at(opps, pd.Timestamp(as_of)), pd.Timestamp(as_of), period)
-    return _params_from_history(history, sorted(opps["segment"].unique()))
-
-
 def _targets_for(targets: pd.DataFrame | None, period: pd.Period) -> dict[str, float]:
     if targets is None:
         return {}
@@ -65,7 +55,6 @@ def _targets_for(targets: pd.DataFrame | None, period: pd.Period) -> dict[str, f
 
 def win_rate_scenarios(
     pipeline: PipelineResult,
-    opportunities: pd.DataFrame,
     drops: Sequence[float] = (0.0, 0.05, 0.10, 0.20),
     *,
     kind: str = "relative",
@@ -76,8 +65,8 @@ def win_rate_scenarios(
 ) -> pd.DataFrame:
     """The quarter's outlook per segment if win rates drop by each of ``drops``.
 
-    ``pipeline`` is the result of ``forecast_pipeline`` on the same ``opportunities`` (its open
-    deals carry the fitted win probabilities). With ``new_business_follows`` the deals still to
+    ``pipeline`` is the result of ``forecast_pipeline`` (its open deals carry the fitted win
+    probabilities, and its new-business parameters are the ones re-drawn here). With ``new_business_follows`` the deals still to
     be created and won this quarter shrink in the same proportion as the segment's expected wins
     from the open pipeline (they are won deals too). Columns: drop, kind, segment, period,
     weighted_pipeline, expected_new, expected_total, p10, p50, p90, target, gap_to_target,
@@ -88,7 +77,7 @@ def win_rate_scenarios(
     amounts = open_deals["amount"].to_numpy(dtype=float)
     base_table = pipeline.table.set_index("segment")
     closed = base_table["closed_to_date"].drop(TOTAL, errors="ignore").to_dict()
-    base_new = new_business_params(opportunities, pipeline.as_of, pipeline.period)
+    base_new = pipeline.new_business.reset_index(drop=True)
     goal = _targets_for(targets, pipeline.period)
     rows = []
     for drop in drops:

@@ -104,3 +104,72 @@ def test_win_model_needs_both_outcomes():
                       "log_age": 2.0, "days_left": 30.0, "age_ratio": 0.5})
     with pytest.raises(ForecastInputError, match="no won deals"):
         WinProbabilityModel().fit(X, np.zeros(40, dtype=int), {"Open"}, {"Closed Lost"})
+
+
+def test_won_per_quarter_keeps_whole_quarters_and_zeros():
+    from forecasting.pipeline import won_per_quarter
+
+    opps = pd.DataFrame({
+        "created": pd.to_datetime(["2025-02-10", "2025-04-01", "2025-05-01", "2025-11-01"]),
+        "closed": pd.to_datetime(["2025-03-01", "2025-05-15", "2025-06-20", "2025-12-01"]),
+        "won": [1, 1, 0, 1], "amount": [7.0, 10.0, 99.0, 5.0], "segment": "A"})
+    won = won_per_quarter(opps, pd.Period("2026Q1", "Q"))
+    # 2025Q1 began before the first deal was created: only part of it is in the export
+    assert list(won.index.astype(str)) == ["2025Q2", "2025Q3", "2025Q4"]
+    assert list(won) == [10.0, 0.0, 5.0]                      # lost deals count nothing
+
+
+def test_seasonal_ratio_carries_season_and_growth():
+    from forecasting.pipeline import seasonal_ratio
+
+    quarters = pd.period_range("2023Q1", "2025Q4", freq="Q")
+    season = {1: 0.8, 2: 1.0, 3: 0.9, 4: 1.3}
+    won = pd.Series([100 * 1.02 ** i * season[q.quarter] for i, q in enumerate(quarters)],
+                    index=quarters)
+    ratio, years = seasonal_ratio(won, pd.Period("2026Q4", "Q"))
+    assert years == 2                                         # 2025Q4 and 2024Q4 have 4 before
+    mean_before = np.mean([1.02 ** -k * season[q] for k, q in zip(range(1, 5), (3, 2, 1, 4))])
+    assert ratio == pytest.approx(1.3 / mean_before)
+    assert ratio > 1.3                                        # a peak quarter, and growth on top
+    ratio_q1, _ = seasonal_ratio(won, pd.Period("2026Q1", "Q"))
+    assert ratio_q1 < 1.0                                     # a trough
+    assert seasonal_ratio(won.iloc[:4], pd.Period("2024Q1", "Q")) == (1.0, 0)
+
+
+def test_win_model_learns_the_quarter_of_the_year():
+    from forecasting.pipeline import WinProbabilityModel
+
+    rng = np.random.default_rng(0)
+    n = 4000
+    quarter = rng.choice(["Q1", "Q2", "Q3", "Q4"], n)
+    X = pd.DataFrame({"segment": "A", "stage": "Open", "quarter": quarter,
+                      "log_amount": rng.normal(8, 1, n), "log_age": rng.normal(3, 0.5, n),
+                      "days_left": 60.0, "age_ratio": rng.uniform(0, 2, n)})
+    y = (rng.random(n) < np.where(quarter == "Q4", 0.6, 0.2)).astype(int)
+    model = WinProbabilityModel().fit(X, y, {"Open"}, {"Closed Lost"})
+    assert model.use_quarter_                                 # all four quarters were seen
+    p = model.predict_proba(X)
+    assert p[quarter == "Q4"].mean() == pytest.approx(0.6, abs=0.05)
+    assert p[quarter != "Q4"].mean() == pytest.approx(0.2, abs=0.05)
+    blind = WinProbabilityModel(use_quarter=False).fit(X, y, {"Open"}, {"Closed Lost"})
+    seen = blind.predict_proba(X)
+    assert abs(seen[quarter == "Q4"].mean() - seen[quarter != "Q4"].mean()) < 0.05  # no Q4 lift
+    only_two = WinProbabilityModel().fit(X[np.isin(quarter, ["Q1", "Q2"])],
+                                         y[np.isin(quarter, ["Q1", "Q2"])], {"Open"}, {"Closed Lost"})
+    assert not only_two.use_quarter_                          # a quarter never seen would be a guess
+
+
+def test_new_business_is_scaled_by_the_seasonal_ratio(sample, result):
+    from forecasting.pipeline import (canonical_opportunities, known_at, new_business_history,
+                                      seasonal_ratio, won_per_quarter)
+
+    opps = canonical_opportunities(sample[0])
+    known = known_at(opps, result.as_of)
+    ratio, years = seasonal_ratio(won_per_quarter(known, result.period), result.period)
+    assert years == 2                                         # 2026Q1 and 2025Q1 (2024Q1-2025Q4 before)
+    hist = new_business_history(known, result.as_of, result.period)
+    plain = hist.groupby("segment")["new_bookings"].apply(lambda v: v.to_numpy()[-4:].mean())
+    np.testing.assert_allclose(result.new_business.set_index("segment")["new_mean"],
+                               plain * ratio)
+    assert any(f"x{ratio:.2f}" in note for note in result.notes)
+    assert result.model.use_quarter_

@@ -49,7 +49,7 @@ def test_simulate_quarter_certain_deals():
 
 
 def test_zero_drop_reproduces_the_pipeline_forecast(crm, pipeline):
-    out = win_rate_scenarios(pipeline, crm["opportunities"], [0.0], targets=crm["targets"],
+    out = win_rate_scenarios(pipeline, [0.0], targets=crm["targets"],
                              n_simulations=2_000, random_state=3)
     table = pipeline.table.set_index("segment")
     for row in out.itertuples():
@@ -59,7 +59,7 @@ def test_zero_drop_reproduces_the_pipeline_forecast(crm, pipeline):
 
 def test_bigger_drops_cost_bookings_and_chances(crm, pipeline):
     drops = [0.0, 0.1, 0.3]
-    out = win_rate_scenarios(pipeline, crm["opportunities"], drops, targets=crm["targets"],
+    out = win_rate_scenarios(pipeline, drops, targets=crm["targets"],
                              n_simulations=2_000, random_state=3)
     for segment, part in out.groupby("segment"):
         part = part.sort_values("drop")
@@ -71,13 +71,13 @@ def test_bigger_drops_cost_bookings_and_chances(crm, pipeline):
             base["weighted_pipeline"] * (1 - np.array(drops)), rel=1e-9)
         assert part["expected_new"].to_numpy() == pytest.approx(base["expected_new"] * (1 - np.array(drops)), rel=1e-9)
     assert (out.loc[out["drop"] == 0, "change_vs_base"] == 0).all()
-    again = win_rate_scenarios(pipeline, crm["opportunities"], drops, targets=crm["targets"],
+    again = win_rate_scenarios(pipeline, drops, targets=crm["targets"],
                                n_simulations=2_000, random_state=3)
     pd.testing.assert_frame_equal(out, again)
 
 
 def test_new_business_can_stay_put(crm, pipeline):
-    kept = win_rate_scenarios(pipeline, crm["opportunities"], [0.0, 0.2], kind="points",
+    kept = win_rate_scenarios(pipeline, [0.0, 0.2], kind="points",
                               new_business_follows=False, n_simulations=500)
     for _, part in kept.groupby("segment"):
         assert part["expected_new"].nunique() == 1
