@@ -1,6 +1,7 @@
 """Pipeline quarter forecast, backtested: how close and how well covered, against naive peers.
 
-    python -m bench.bench_pipeline [--seeds 1,2,3,4,5,6,7,8] [--quarters 6] [--opportunities FILE]
+    python -m bench.bench_pipeline [--seeds 1,2,3,4,5,6,7,8] [--quarters 6]
+                                   [--opportunities FILE | --data DIR --config PLAN.toml]
                                    [--calibration-quarters 4]   (0: the simulation's own spread)
                                    [--n-jobs 2]
 
@@ -94,8 +95,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--opportunities", default=None, help="an opportunities CSV in our contract")
     parser.add_argument("--calibration-quarters", type=int, default=4,
                         help="past quarters the interval is calibrated on (0: not calibrated)")
+    parser.add_argument("--data", default=None,
+                        help="a folder of CRM exports, read through --config like `revops plan`")
+    parser.add_argument("--config", default=None, help="the plan file mapping --data's columns")
     parser.add_argument("--n-jobs", type=int, default=2, help="seeds run in parallel")
     args = parser.parse_args(argv)
+    if args.data:
+        from revops.config import load_config
+        from revops.plan import prepare_inputs
+
+        bundle, _, _ = prepare_inputs(args.data, load_config(args.config))
+        report(args.data, backtest(bundle.get("opportunities"), args.quarters,
+                                   args.calibration_quarters))
+        return 0
     if args.opportunities:
         report(args.opportunities, backtest(pd.read_csv(args.opportunities), args.quarters,
                                             args.calibration_quarters))
