@@ -156,7 +156,8 @@ def real(args) -> None:
     ours: dict = {}
     with measured(ours):
         result = forecast_bookings(history, h, "M", (80,), n_jobs=args.n_jobs, backend="loky",
-                                   totals=False, allow_negative=negative)
+                                   totals=False, allow_negative=negative,
+                                   group_season=args.group_season or None)
     sf = StatsForecast(models=[AutoETS(season_length=12)], freq="MS", n_jobs=args.n_jobs)
     peer: dict = {}
     with measured(peer):
@@ -193,6 +194,8 @@ def main(argv=None) -> int:
     parser.add_argument("--real", choices=["tourism", "m3", "none"], default="tourism")
     parser.add_argument("--real-limit", type=int, default=0, help="first N real series only")
     parser.add_argument("--skip-synthetic", action="store_true")
+    parser.add_argument("--group-season", action="store_true",
+                        help="real series: try the group season too (off for unrelated series)")
     args = parser.parse_args(argv)
     if not args.skip_synthetic:
         synthetic(args)

@@ -71,11 +71,15 @@ def forecast_bookings(history: pd.DataFrame, horizon: int, freq: str = "M",
                       candidates: Sequence[BaseForecaster] | None = None,
                       intermittent_candidates: Sequence[BaseForecaster] | None = None,
                       combine_top: int = 4, combine_tolerance: float = 0.25,
-                      refit: bool = False, totals: bool = True) -> ForecastResult:
+                      refit: bool = False, totals: bool = True,
+                      group_season: bool | None = None) -> ForecastResult:
     """Forecast bookings per segment, with backtested model choice, calibrated intervals and
     totals reconciled over ``hierarchy`` (segment -> region; a company total always).
 
     ``totals=False`` skips the company total (e.g. for unrelated series in a benchmark).
+    ``group_season``: also try each segment's level times the season of all segments' sum
+    (``models.GroupSeasonal``); by default when the segments make a company total (``totals``
+    and more than one segment), as parts of one business share its year.
     ``random_state`` is accepted for a uniform signature with the other steps: every method
     here is deterministic, so the same input gives the same numbers on any backend.
     """
@@ -104,7 +108,15 @@ def forecast_bookings(history: pd.DataFrame, horizon: int, freq: str = "M",
                             candidates=tuple(candidates) if candidates else None,
                             intermittent=tuple(intermittent_candidates)
                             if intermittent_candidates else None)
-    results = run_forecast(series, config, n_jobs=n_jobs, backend=backend, scheduler=scheduler)
+    if group_season is None:
+        group_season = totals and len(segments) > 1
+    references = None
+    if group_season and len(segments) > 1 and candidates is None:
+        company = pd.Series(np.sum([padded[s] for s in segments], axis=0), index=span)
+        references = {s: company.reindex(p).to_numpy() for s, (p, _) in arrays.items()}
+        references.update({name: company.to_numpy() for name in aggregates})
+    results = run_forecast(series, config, n_jobs=n_jobs, backend=backend, scheduler=scheduler,
+                           references=references)
     by_key = {r.key: r for r in results}
     notes = [note for r in results for note in r.profile.notes]
     method_used = _reconcile(by_key, segments, aggregates, reconciliation, notes,

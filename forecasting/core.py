@@ -26,8 +26,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from forecasting import intervals, metrics, selection
-from forecasting.models import (BaseForecaster, Combination, Naive, SeasonalNaive, WindowMean,
-                                default_candidates, intermittent_candidates)
+from forecasting.models import (BaseForecaster, Combination, GroupSeasonal, Naive, SeasonalNaive,
+                                WindowMean, default_candidates, intermittent_candidates)
 from forecasting.selection import Method, Path
 
 INTERMITTENT_ZERO_SHARE = 0.3   # at least 30% periods without bookings
@@ -135,10 +135,17 @@ def fallback_model(y: np.ndarray, config: BacktestConfig) -> BaseForecaster:
     return Naive() if len(y) >= 2 else WindowMean()
 
 
-def candidates_for(profile: SeriesProfile, config: BacktestConfig) -> tuple[BaseForecaster, ...]:
+def candidates_for(profile: SeriesProfile, config: BacktestConfig,
+                   reference: np.ndarray | None = None) -> tuple[BaseForecaster, ...]:
+    """The candidates a series is backtested with. ``reference``: the group the series belongs
+    to (the company's bookings, aligned with the series), which adds ``GroupSeasonal`` to the
+    default regular candidates."""
     if profile.kind == "intermittent":
         return tuple(config.intermittent or intermittent_candidates())
-    return tuple(config.candidates or default_candidates())
+    if config.candidates:
+        return tuple(config.candidates)
+    group = [GroupSeasonal(reference)] if reference is not None and config.season_length > 1 else []
+    return tuple(default_candidates()) + tuple(group)
 
 
 # -- work units (run in workers) ----------------------------------------------------------------
@@ -307,23 +314,30 @@ def _build_method(method, models: dict[str, BaseForecaster]) -> BaseForecaster:
 
 
 def run_forecast(series: dict[str, np.ndarray], config: BacktestConfig, n_jobs: int = 1,
-                 backend: str | None = None, scheduler: Any = None) -> list[SeriesResult]:
+                 backend: str | None = None, scheduler: Any = None,
+                 references: dict[str, np.ndarray] | None = None) -> list[SeriesResult]:
     """Backtest, select, calibrate and forecast every series. Keys come back in input order.
 
     ``backend``: None (in process, or joblib's default with n_jobs > 1), 'loky', or 'dask'
-    with ``scheduler`` an address (or a ``distributed.Client``).
+    with ``scheduler`` an address (or a ``distributed.Client``). ``references``: per series,
+    its group's values aligned with it (see ``candidates_for``); series without one, or equal
+    to it (the group itself), get no group candidate.
     """
     with _backend_context(backend, scheduler):
-        return _run_forecast(series, config, n_jobs)
+        return _run_forecast(series, config, n_jobs, references or {})
 
 
 def _run_forecast(series: dict[str, np.ndarray], config: BacktestConfig,
-                  n_jobs: int) -> list[SeriesResult]:
+                  n_jobs: int, references: dict[str, np.ndarray]) -> list[SeriesResult]:
     keys = list(series)
     ys = [np.asarray(series[k], dtype=float) for k in keys]
     h, m = config.horizon, config.season_length
     profiles = [profile_series(k, y, config) for k, y in zip(keys, ys)]
-    cands = [candidates_for(p, config) for p in profiles]
+    refs = [references.get(k) for k in keys]
+    # a series that is its own group would only repeat seasonal naive
+    refs = [None if r is None or (len(r) >= len(y) and np.allclose(r[:len(y)], y))
+            else np.asarray(r, dtype=float) for r, y in zip(refs, ys)]
+    cands = [candidates_for(p, config, r) for p, r in zip(profiles, refs)]
 
     folds: list[list[dict] | None] = [None] * len(keys)
     if config.refit:  # folds fan out as their own units, then the series units select and fit

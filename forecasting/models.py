@@ -217,6 +217,44 @@ class Theta(_StatsForecastModel):
         return AutoTheta(season_length=season, decomposition_type=decomposition)
 
 
+class GroupSeasonal(BaseForecaster):
+    """The series' level over its last season times the season of a reference series.
+
+    Group seasonal indices (Withycombe 1989; Chen & Boylan 2007): the segments of one business
+    share its year (the year-end push, the summer dip), and their sum shows that season with
+    far less noise than any one segment. A segment with little data, or a short backtest
+    window, gets a seasonal forecast from one season of history where a seasonal ETS or ARIMA
+    needs two. ``reference`` is aligned with the series: ``reference[t]`` is the group's value
+    in the series' period ``t`` (it may run past the series; only ``reference[:len(y)]`` is
+    read, so a backtest fold sees no later data). Needs a positive reference over the season.
+    """
+
+    name = "group_seasonal"
+    min_obs = 2
+
+    def __init__(self, reference: np.ndarray):
+        self.reference = np.asarray(reference, dtype=float)
+
+    def _fit(self, y: np.ndarray, m: int) -> None:
+        if m <= 1 or len(y) < m:
+            raise ValueError(f"{self.name} needs a season (m > 1) and at least {m} observations")
+        if len(self.reference) < len(y):
+            raise ValueError(f"{self.name}: the reference is shorter than the series")
+        season = self.reference[len(y) - m:len(y)]
+        if not np.all(season > 0):
+            raise ValueError(f"{self.name} needs a positive reference over the last season")
+        self.m_ = m
+        self.index_ = season / season.mean()
+        self.level_ = float(y[-m:].mean())
+        resid = y[-m:] - self.level_ * self.index_
+        self.sigma1_ = float(np.sqrt(np.mean(resid ** 2))) or _spread(y)
+
+    def _predict(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        steps = np.arange(h)
+        mean = self.level_ * self.index_[steps % self.m_]
+        return mean, self.sigma1_ * np.sqrt(steps // self.m_ + 1.0)
+
+
 class _Intermittent(BaseForecaster):
     """Croston-type methods: demand size and interval smoothed separately, flat forecast."""
 

@@ -53,6 +53,7 @@ class ForecastConfig:
     backend: str = "loky"  # or "dask"
     scheduler: str = ""  # dask scheduler address when backend = "dask"
     fill_missing: str = ""  # "zero" fills months without bookings
+    group_season: bool = True  # also try each segment's level x the season of their sum
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,9 @@ def register(subparsers) -> None:
     parser.add_argument("--refit", action="store_true",
                         help="re-estimate every model at every backtest origin (slower; folds "
                         "then run as separate parallel tasks) instead of running forward")
+    parser.add_argument("--no-group-season", action="store_true",
+                        help="do not try each segment's level times the season of all segments' "
+                        "sum (for segments that do not share one year, e.g. two hemispheres)")
     parser.add_argument("--as-of", help="with --opportunities: the export date "
                         "(default: the latest date in the file)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for the pipeline simulation")
@@ -109,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
                                random_state=args.seed, n_jobs=args.n_jobs, backend=args.backend,
                                scheduler=args.scheduler, hierarchy=hierarchy,
                                reconciliation=args.reconciliation, n_origins=args.origins,
-                               refit=args.refit,
+                               refit=args.refit, group_season=not args.no_group_season,
                                fill_missing=args.fill_missing, allow_negative=args.allow_negative,
                                **cols)
     if opportunities is not None:

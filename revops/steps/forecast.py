@@ -29,7 +29,7 @@ def run(ctx: StepContext) -> StepOutcome:
         history, cfg.horizon, cfg.freq, cfg.levels, random_state=ctx.config.seed,
         n_jobs=cfg.n_jobs, backend=None if cfg.backend == "loky" else cfg.backend,
         scheduler=cfg.scheduler or None, n_origins=cfg.backtest_origins,
-        fill_missing=cfg.fill_missing or None,
+        fill_missing=cfg.fill_missing or None, group_season=cfg.group_season,
     )
     targets = bundle.tables.get("targets")
     pipeline = forecast_pipeline(opportunities, as_of=ctx.as_of, targets=targets,
