@@ -122,22 +122,40 @@ def validate_history(history: pd.DataFrame, freq: str | Frequency = "M", *,
 
 def _complete_periods(frame: pd.DataFrame, freq: Frequency, fill_missing: str | None,
                       table: str, period_col: str) -> pd.DataFrame:
-    last = frame["period"].max()
-    pieces = []
-    for seg, group in frame.groupby("segment", sort=True):
-        full = pd.period_range(group["period"].min(), last, freq=last.freq)
-        present = pd.PeriodIndex(group["period"])
-        gaps = full.difference(present)
-        if len(gaps) and fill_missing != "zero":
-            shown = ", ".join(str(p) for p in gaps[:6]) + (", ..." if len(gaps) > 6 else "")
-            raise ForecastInputError(
-                f"{table}: column '{period_col}': segment {seg!r} has no row for {len(gaps)} "
-                f"{freq.label}(s): {shown}; expected one row per {freq.label} from "
-                f"{full[0]} to {last}. Hint: add the rows with 0 bookings, or pass "
-                "--fill-missing zero (fill_missing='zero') to treat missing periods as no bookings.")
-        series = group.set_index("period")["bookings"].reindex(full, fill_value=0.0)
-        pieces.append(pd.DataFrame({"segment": seg, "period": full, "bookings": series.to_numpy()}))
-    return pd.concat(pieces, ignore_index=True)
+    """Every segment from its first period to the table's last, sorted; gaps are an error
+    naming the first segment (by name) that has one, or zeros with ``fill_missing='zero'``.
+
+    Vectorised over segments (period ordinals), as a per-segment loop cost ~1 s per 1,000."""
+    periods = pd.PeriodIndex(frame["period"])
+    ordinal = periods.asi8
+    last = int(ordinal.max())
+    codes, names = pd.factorize(frame["segment"], sort=True)
+    first = np.full(len(names), np.iinfo(np.int64).max)
+    np.minimum.at(first, codes, ordinal)
+    length = last - first + 1
+    counts = np.bincount(codes, minlength=len(names))
+    # duplicates were refused before, so a segment is complete iff it has one row per period
+    gappy = np.flatnonzero(counts != length)
+    if len(gappy) and fill_missing != "zero":
+        k = int(gappy[0])
+        full = pd.period_range(pd.Period(ordinal=int(first[k]), freq=periods.freq),
+                               pd.Period(ordinal=last, freq=periods.freq), freq=periods.freq)
+        gaps = full.difference(periods[codes == k])
+        shown = ", ".join(str(p) for p in gaps[:6]) + (", ..." if len(gaps) > 6 else "")
+        raise ForecastInputError(
+            f"{table}: column '{period_col}': segment {names[k]!r} has no row for {len(gaps)} "
+            f"{freq.label}(s): {shown}; expected one row per {freq.label} from "
+            f"{full[0]} to {full[-1]}. Hint: add the rows with 0 bookings, or pass "
+            "--fill-missing zero (fill_missing='zero') to treat missing periods as no bookings.")
+    # row of (segment k, ordinal o) in the output: offset[k] + o - first[k]
+    offset = np.concatenate([[0], np.cumsum(length)[:-1]])
+    out_codes = np.repeat(np.arange(len(names)), length)
+    out_ordinal = np.arange(int(length.sum())) - np.repeat(offset, length) + np.repeat(first, length)
+    values = np.zeros(int(length.sum()))
+    values[offset[codes] + ordinal - first[codes]] = frame["bookings"].to_numpy(dtype=float)
+    return pd.DataFrame({"segment": np.asarray(names, dtype=object)[out_codes],
+                         "period": pd.PeriodIndex.from_ordinals(out_ordinal, freq=periods.freq),
+                         "bookings": values})
 
 
 def history_from_opportunities(opportunities: pd.DataFrame, freq: str | Frequency = "M", *,
