@@ -11,7 +11,7 @@ the deals known then (``forecasting.pipeline.known_at``), and compared with the 
 that quarter. Printed per quarter for the total: our expected total and 80 % interval, the
 actual, and two peers any RevOps team has at hand: last quarter's bookings and the same quarter
 last year's. Then per segment over all quarters: mean absolute % error, bias and 80 % coverage,
-and the same pooled over all seeds (about six minutes for eight seeds on two cores).
+and the same pooled over all seeds (about three minutes for eight seeds on two cores).
 This is an accuracy benchmark (the numbers do not depend on the machine).
 """
 from __future__ import annotations
