@@ -112,9 +112,7 @@ def forecast_bookings(history: pd.DataFrame, horizon: int, freq: str = "M",
         group_season = totals and len(segments) > 1
     references = None
     if group_season and len(segments) > 1 and candidates is None:
-        company = pd.Series(np.sum([padded[s] for s in segments], axis=0), index=span)
-        references = {s: company.reindex(p).to_numpy() for s, (p, _) in arrays.items()}
-        references.update({name: company.to_numpy() for name in aggregates})
+        references = group_references(arrays, list(aggregates))
     results = run_forecast(series, config, n_jobs=n_jobs, backend=backend, scheduler=scheduler,
                            references=references)
     by_key = {r.key: r for r in results}
@@ -135,6 +133,21 @@ def forecast_bookings(history: pd.DataFrame, horizon: int, freq: str = "M",
     return ForecastResult(forecast=forecast, backtest=backtest, metrics=metrics_,
                           models={r.key: r.model for r in results}, history=canonical,
                           notes=notes, reconciliation=method_used)
+
+
+def group_references(arrays: Mapping[str, tuple[pd.PeriodIndex, np.ndarray]],
+                     aggregates: Sequence[str] = ()) -> dict[str, np.ndarray]:
+    """Per series, the company's bookings (all segments summed) in that series' own periods;
+    the aggregates span every period. A segment that began later sees the company from then.
+    Segments run to the same last period (``validate_history`` makes them)."""
+    first = min(int(p.asi8[0]) for p, _ in arrays.values())
+    last = max(int(p.asi8[-1]) for p, _ in arrays.values())
+    company = np.zeros(last - first + 1)
+    for periods, values in arrays.values():
+        company[periods.asi8 - first] += values
+    out = {s: company[periods.asi8 - first] for s, (periods, _) in arrays.items()}
+    out.update({name: company.copy() for name in aggregates})
+    return out
 
 
 _DESCRIPTIONS = {

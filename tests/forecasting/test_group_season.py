@@ -92,3 +92,19 @@ def test_noisy_segments_borrow_the_group_season():
     assert group < 0.9 * naive
     assert np.mean([s["mase"] for s in stats]) < naive        # and the selection uses it
     assert any("group_seasonal" in s["method"] for s in stats)
+
+
+def test_a_later_segment_sees_the_company_from_its_own_start():
+    from forecasting.api import group_references
+    from forecasting.history import to_arrays, validate_history
+
+    history = _shared_season_history(n_months=36)
+    late = (history["segment"] == "S5") & (history["period"] < "2025-01")
+    arrays = to_arrays(validate_history(history[~late], "M"))
+    refs = group_references(arrays, ["Total"])
+    wide = history[~late].pivot(index="period", columns="segment", values="bookings").fillna(0.0)
+    company = wide.sum(axis=1).to_numpy()
+    np.testing.assert_allclose(refs["Total"], company)
+    np.testing.assert_allclose(refs["S0"], company)
+    assert len(refs["S5"]) == len(arrays["S5"][1]) == 24
+    np.testing.assert_allclose(refs["S5"], company[12:])       # 2025-01 onwards, aligned
