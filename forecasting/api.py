@@ -129,7 +129,8 @@ def forecast_bookings(history: pd.DataFrame, horizon: int, freq: str = "M",
     metrics_["config"] = {"horizon": int(horizon), "freq": freq_.code, "levels": list(level_tuple),
                           "n_origins": n_origins, "step": config.step_,
                           "combine_top": combine_top,
-                          "combine_tolerance": combine_tolerance, "refit": refit}
+                          "combine_tolerance": combine_tolerance, "refit": refit,
+                          "group_season": references is not None}
     return ForecastResult(forecast=forecast, backtest=backtest, metrics=metrics_,
                           models={r.key: r.model for r in results}, history=canonical,
                           notes=notes, reconciliation=method_used)

@@ -35,6 +35,7 @@ def test_history_run_writes_outputs_and_mlflow(tmp_path, history_file):
     configure()
     runs = mlflow.search_runs(experiment_names=["forecast"])
     assert len(runs) == 1 and runs["metrics.coverage_80"].notna().all()
+    assert runs["params.group_season"].iloc[0] == "True"
     artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(runs["run_id"].iloc[0])}
     assert {"forecast.csv", "models.joblib", "plots"} <= artifacts
 
@@ -82,3 +83,14 @@ def test_dask_backend_needs_a_scheduler(tmp_path, history_file, capsys):
                  "--backend", "dask"])
     assert code == 2
     assert "--backend dask needs --scheduler ADDRESS" in capsys.readouterr().err
+
+
+def test_no_group_season_leaves_the_candidate_out(tmp_path, history_file):
+    out = tmp_path / "fc"
+    assert main(["forecast", "--history", str(history_file), "--horizon", "6", "--out", str(out),
+                 "--segment-col", "team", "--value-col", "amount", "--no-group-season",
+                 "--no-mlflow", "--quiet"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["config"]["group_season"] is False
+    assert all("group_seasonal" not in s["mase_by_candidate"] for s in metrics["segments"].values())
+    assert "group_seasonal" not in set(pd.read_csv(out / "backtest.csv")["model"])

@@ -74,7 +74,9 @@ def test_forecast_tries_it_for_segments_but_not_for_the_total():
         assert "group_seasonal" in segments[name]["mase_by_candidate"]
     # the total is the group itself: its group season would be seasonal naive again
     assert "group_seasonal" not in result.backtest.query("segment == 'Total'")["model"].unique()
+    assert result.metrics["config"]["group_season"] is True
     off = forecast_bookings(history, 6, "M", (80,), group_season=False)
+    assert off.metrics["config"]["group_season"] is False
     assert all("group_seasonal" not in s["mase_by_candidate"] for s in off.metrics["segments"].values())
     unrelated = forecast_bookings(history, 6, "M", (80,), totals=False)   # default: off
     assert "group_seasonal" not in unrelated.metrics["segments"]["S0"]["mase_by_candidate"]
