@@ -66,9 +66,10 @@ def win_rate_scenarios(
     """The quarter's outlook per segment if win rates drop by each of ``drops``.
 
     ``pipeline`` is the result of ``forecast_pipeline`` (its open deals carry the fitted win
-    probabilities, and its new-business parameters are the ones re-drawn here). With ``new_business_follows`` the deals still to
-    be created and won this quarter shrink in the same proportion as the segment's expected wins
-    from the open pipeline (they are won deals too). Columns: drop, kind, segment, period,
+    probabilities, and its new-business parameters are the ones re-drawn here). With
+    ``new_business_follows`` the deals still to be created and won this quarter shrink in the
+    same proportion as the segment's expected wins from the open pipeline (they are won deals
+    too). Columns: drop, kind, segment, period,
     weighted_pipeline, expected_new, expected_total, p10, p50, p90, target, gap_to_target,
     probability_of_target, change_vs_base (expected_total minus that at drop 0).
     """
@@ -77,6 +78,9 @@ def win_rate_scenarios(
     amounts = open_deals["amount"].to_numpy(dtype=float)
     base_table = pipeline.table.set_index("segment")
     closed = base_table["closed_to_date"].drop(TOTAL, errors="ignore").to_dict()
+    if pipeline.new_business is None:
+        raise ForecastInputError("win rate scenario: the pipeline result has no new-business "
+                                 "parameters; expected the result of forecast_pipeline.")
     base_new = pipeline.new_business.reset_index(drop=True)
     goal = _targets_for(targets, pipeline.period)
     rows = []

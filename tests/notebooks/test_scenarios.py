@@ -121,3 +121,9 @@ def test_funnel_scenarios_move_the_goals_as_the_arithmetic_says(crm):
     assert set(result.headcount["scenario"]) == set(scenarios)
     with pytest.raises(ForecastInputError, match="cannot scale"):
         scaled_assumptions(kpis, targets, {"target": 0.1}, base)
+
+
+def test_win_rate_scenarios_need_the_forecast_new_business(pipeline):
+    bare = dataclasses.replace(pipeline, new_business=None)
+    with pytest.raises(ForecastInputError, match="no new-business parameters"):
+        win_rate_scenarios(bare, [0.1], n_simulations=100)
