@@ -5,11 +5,12 @@ BIN    := $(VENV)/bin
 DEMO_DATA ?= build/sample-data
 DEMO_OUT  ?= build/plan
 
-.PHONY: help venv dev demo test bench clean
+.PHONY: help venv dev demo test check bench clean
 
 help:
 	@echo "make demo   - install, generate the sample CRM, run the quarterly plan"
 	@echo "make test   - install with dev extras and run the whole test suite"
+	@echo "make check  - the fast subset (no end-to-end, notebook or HTTP tests)"
 	@echo "make bench  - run the benchmarks in bench/ (long)"
 
 $(BIN)/python:
@@ -37,6 +38,9 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q
+
+check: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q -m "not slow"
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"

@@ -1,4 +1,10 @@
-"""Shared fixtures: every test talks to its own throw-away MLflow store."""
+"""Shared fixtures.
+
+MLflow: every test session points ``MLFLOW_TRACKING_URI`` at a throw-away store (so no test can
+write into the repository's ``models/``), and a test that talks to MLflow declares it with
+``@pytest.mark.mlflow`` (or ``pytestmark``): it then gets a store of its own, isolated from every
+other test. Tests that never touch MLflow pay nothing for it.
+"""
 from __future__ import annotations
 
 import os
@@ -10,8 +16,25 @@ import pytest
 matplotlib.use("Agg")
 
 
-@pytest.fixture(autouse=True)
-def _isolated_mlflow(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+def pytest_configure(config: pytest.Config) -> None:
+    # Before any test imports mlflow: a session-wide fallback store outside the repository.
+    import tempfile
+
+    if not os.environ.get("REVOPS_TEST_KEEP_MLFLOW_URI"):
+        root = Path(tempfile.mkdtemp(prefix="revops-test-mlflow-"))
+        os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"
+        os.environ["MLFLOW_ARTIFACT_ROOT"] = str(root / "artifacts")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("mlflow") is not None and "mlflow_store" not in item.fixturenames:
+            item.fixturenames.insert(0, "mlflow_store")
+
+
+@pytest.fixture
+def mlflow_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """A fresh MLflow store for this test alone (its folder is yielded)."""
     import mlflow
     from mlflow.tracking import fluent
 

@@ -7,6 +7,8 @@ from revops.cli import main
 
 from conftest import make_history
 
+pytestmark = pytest.mark.mlflow
+
 
 @pytest.fixture
 def history_file(tmp_path):

@@ -8,6 +8,8 @@ import pytest
 
 from revops.cli import main
 
+pytestmark = pytest.mark.mlflow
+
 
 @pytest.fixture()
 def data(tmp_path: Path, sample_data_dir: Path) -> Path:

@@ -7,6 +7,8 @@ import mlflow
 from revops.config import load_config
 from revops.plan import run_plan
 
+pytestmark = pytest.mark.mlflow
+
 
 def test_plan_writes_summary_report_and_parent_run(sample_data_dir: Path, tmp_path: Path):
     out = tmp_path / "plan"

@@ -13,6 +13,8 @@ from revops.cli import main
 from revops.contracts import validate
 from revops.sample_data import PROFILES
 
+pytestmark = pytest.mark.mlflow
+
 OUTPUTS = ("funnel_plan.csv", "funnel_totals.csv", "headcount.csv", "kpis.csv", "kpi_summary.csv", "drivers.csv",
            "sensitivity.csv", "funnel.png", "monthly_goals.png", "summary.json")
 

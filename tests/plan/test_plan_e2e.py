@@ -11,6 +11,8 @@ from mlflow.tracking import MlflowClient
 
 from revops.cli import main
 
+pytestmark = pytest.mark.mlflow
+
 ROOT = Path(__file__).resolve().parents[2]
 MAVEN = ROOT.parent / "shared" / "data" / "crm-sales-opportunities"
 # What depends on the MLflow store's state rather than on the inputs (documented in the README).

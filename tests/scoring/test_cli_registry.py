@@ -10,6 +10,8 @@ import pytest
 from revops.cli import main
 from scoring.synthetic import make_leads
 
+pytestmark = pytest.mark.mlflow
+
 
 @pytest.fixture(scope="module")
 def leads_csv(tmp_path_factory):

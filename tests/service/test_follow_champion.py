@@ -13,6 +13,9 @@ from scoring.service.holder import ModelHolder
 from scoring.service.server import ServerThread
 from scoring.service.settings import ServiceSettings
 from service_support import FakeModel, as_records
+import pytest
+
+pytestmark = pytest.mark.mlflow
 
 
 def _hammer(url: str, lead: dict, stop: threading.Event, seen: list) -> None:

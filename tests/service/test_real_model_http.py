@@ -10,6 +10,8 @@ from scoring.service.server import ServerThread
 from scoring.service.settings import ServiceSettings
 from service_support import as_records
 
+pytestmark = pytest.mark.mlflow
+
 
 @pytest.fixture(scope="module")
 def served(scorers):

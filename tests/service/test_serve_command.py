@@ -18,6 +18,9 @@ from service_support import as_records
 RUNNER = """
 import argparse, sys
 from revops.commands.serve import add_serve_parser
+import pytest
+
+pytestmark = pytest.mark.mlflow
 parser = argparse.ArgumentParser(prog="revops score")
 add_serve_parser(parser.add_subparsers(dest="action"))
 args = parser.parse_args(sys.argv[1:])

@@ -9,6 +9,8 @@ import pytest
 from revops.cli import main
 from territory.synthetic import make_instance, make_targets
 
+pytestmark = pytest.mark.mlflow
+
 
 @pytest.fixture
 def files(tmp_path):
