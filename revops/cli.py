@@ -1,16 +1,25 @@
-"""The ``revops`` command line: one entry point, one subcommand per step."""
+"""The ``revops`` command line: one entry point, one subcommand per step.
+
+stdout carries the command's answer only (a JSON document with ``--json``). Solver banners and
+other native-library output written to file descriptor 1 would corrupt it, so while a command
+runs, descriptor 1 points at stderr and Python's ``sys.stdout`` at the real stdout.
+"""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import sys
 import textwrap
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from revops import __version__
-from revops.commands import load_command_modules
+from revops.commands import forecast, funnel, plan, sample_data, score, territory
+from revops.errors import is_user_error
 
-OUR_PACKAGES = {"revops", "scoring", "forecasting", "territory"}
+# Order is the order shown in ``revops --help``.
+COMMANDS = (sample_data, plan, score, forecast, funnel, territory)
 
 DESCRIPTION = textwrap.dedent(
     """\
@@ -25,14 +34,6 @@ DESCRIPTION = textwrap.dedent(
 )
 
 
-def is_user_error(exc: BaseException) -> bool:
-    """True for a ``ValueError`` raised by one of our packages: its message is for the user."""
-    if not isinstance(exc, ValueError):
-        return False
-    module = type(exc).__module__.split(".")[0]
-    return module in OUR_PACKAGES
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="revops", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -40,9 +41,40 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"revops {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in load_command_modules():
+    for module in COMMANDS:
         module.register(subparsers)
     return parser
+
+
+@contextlib.contextmanager
+def answer_only_stdout() -> Iterator[None]:
+    """Route native writes to fd 1 onto stderr; keep ``sys.stdout`` on the real stdout."""
+    try:
+        sys.stdout.flush()
+        real = os.dup(1)
+    except (OSError, ValueError, AttributeError):  # no fd 1 (embedded): nothing to guard
+        yield
+        return
+    try:
+        python_on_fd1 = sys.stdout.fileno() == 1
+    except (OSError, ValueError, AttributeError):  # a capturing stream (tests): leave it be
+        python_on_fd1 = False
+    saved_stdout = sys.stdout
+    os.dup2(2, 1)
+    if python_on_fd1:
+        sys.stdout = os.fdopen(os.dup(real), "w", encoding=saved_stdout.encoding or "utf-8",
+                               errors="replace", closefd=True)
+    try:
+        yield
+    finally:
+        try:
+            sys.stdout.flush()
+        finally:
+            if python_on_fd1:
+                sys.stdout.close()
+                sys.stdout = saved_stdout
+            os.dup2(real, 1)
+            os.close(real)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,8 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    guard = answer_only_stdout() if getattr(args, "guard_stdout", True) else contextlib.nullcontext()
     try:
-        return int(args.func(args) or 0)
+        with guard:
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("interrupted; no output was written", file=sys.stderr)
         return 130

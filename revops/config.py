@@ -1,177 +1,176 @@
-"""The plan file (``plan.toml``): one typed, frozen configuration loaded once and passed down.
+"""The plan file (``plan.toml``): one typed, frozen configuration, checked whole when it is read.
 
-Every knob has a default, so an empty file (or none) is a valid plan. Unknown sections or keys
-are errors that list the allowed ones: a typo must not silently fall back to a default.
+Each engine owns its configuration object; the plan file's sections *are* those objects:
+``[scoring]`` is :class:`scoring.ScoringConfig` (plus how the plan uses the registry),
+``[forecast]`` :class:`forecasting.ForecastConfig`, ``[funnel]``
+:class:`forecasting.funnel.FunnelConfig`, ``[territory]`` :class:`territory.TerritoryConfig`. The
+commands derive their flags from the same objects (:mod:`revops.flags`), so a command and the plan
+share defaults and checks. Every value is validated at load (types, ranges, choices, dates, list
+lengths), every problem in one message naming the key; nothing runs before that.
+
+TOML has no null: an optional setting is left out for its default, or written ``"none"``.
 """
 from __future__ import annotations
 
-import collections.abc
-import dataclasses
-import re
+import datetime as dt
 import tomllib
-import typing
-from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Annotated, Any, Literal, Mapping
 
-from revops.errors import ConfigError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.dataclasses import dataclass
+
+from forecasting import ForecastConfig
+from forecasting.funnel import FunnelConfig
+from scoring import ScoringConfig
+from territory import TerritoryConfig
+
+from revops.errors import ConfigError, config_error
 
 STEPS = ("scoring", "forecast", "funnel", "territory")
+StepName = Literal["scoring", "forecast", "funnel", "territory"]
+NONE_WORDS = ("none", "null")
 
 
-@dataclass(frozen=True)
+def _known_tables(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    from revops.contracts import TABLES
+
+    unknown = [t for t in value if t not in TABLES]
+    if unknown:
+        raise ValueError(f"unknown table(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(TABLES)}")
+    return value
+
+
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class DataConfig:
     """Where the tables are and when the plan is made."""
 
-    as_of: str = ""  # the day the plan is made (YYYY-MM-DD); empty = the latest date in the data
-    tables: Mapping[str, str] = field(default_factory=dict)  # table -> file name in the data folder
-    # Without a targets table: target = the last full quarter's bookings x (1 + growth). < -1: off.
-    target_growth: float = -2.0
+    as_of: Annotated[dt.date | None, Field(
+        description="the day the plan is made (YYYY-MM-DD); none: the latest date in the data")] = None
+    tables: Annotated[dict[str, str], Field(
+        description="table -> file name in the data folder, when the export's names differ")] = \
+        Field(default_factory=dict)
+    allow_outside: Annotated[bool, Field(
+        description="let [data.tables] name files outside the data folder (or behind links)")] = False
+    target_growth: Annotated[float | None, Field(
+        gt=-1, le=10, description="without a targets table: target = the last full quarter's "
+        "bookings x (1 + growth); none: no targets")] = None
+
+    @field_validator("tables")
+    @classmethod
+    def _tables(cls, value: dict[str, str]) -> dict[str, str]:
+        return dict(_known_tables(value))
 
 
-@dataclass(frozen=True)
-class ScoringConfig:
-    mode: str = "train"  # "train" a new challenger, or "champion" to score with the registered one
-    target: str = "is_sql"
-    positive: str = ""  # the label value meaning "became an SQL"; empty = 1/true/yes
-    id_column: str = "lead_id"
-    time_column: str = "created_at"  # time-ordered holdout; empty = stratified
-    exclude: tuple[str, ...] = ()
-    # Score cut-offs (0-100) for tiers A, B, C, e.g. [60, 35, 15]; empty = the holdout's
-    # 90th / 70th / 40th score percentiles.
-    tier_thresholds: tuple[float, ...] = ()
-    model_uri: str = "models:/lead-scoring@champion"
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class PlanScoringConfig(ScoringConfig):
+    """The scorer's configuration, plus how the plan uses the registry."""
+
+    mode: Annotated[Literal["train", "champion"], Field(
+        description="train a new model (registered as challenger), or score with a registered one")] = "train"
+    model_uri: Annotated[str, Field(
+        min_length=1, description="the registered model to score with in 'champion' mode")] = \
+        "models:/lead-scoring@champion"
+
+    def engine(self) -> ScoringConfig:
+        """The scorer's own configuration (without the plan's registry settings)."""
+        names = ScoringConfig.__pydantic_fields__
+        return ScoringConfig(**{name: getattr(self, name) for name in names})
 
 
-@dataclass(frozen=True)
-class ForecastConfig:
-    freq: str = "M"
-    horizon: int = 3  # periods ahead; the quarter being planned when freq = "M"
-    levels: tuple[int, ...] = (80, 95)
-    backtest_origins: int = 3
-    n_jobs: int = 1
-    backend: str = "loky"  # or "dask"
-    scheduler: str = ""  # dask scheduler address when backend = "dask"
-    fill_missing: str = ""  # "zero" fills months without bookings
-    group_season: bool = True  # also try each segment's level x the season of their sum
+class PlanConfig(BaseModel):
+    """Everything a plan needs apart from the data. Every section has defaults: an empty plan file
+    (or none) is a valid plan."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-@dataclass(frozen=True)
-class FunnelConfig:
-    min_records: int = 30  # rates built on fewer records are flagged
-    expected_attainment: float = 0.8
-    sqls_per_sdr_per_month: float = 20.0
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1, description="random seed of every step")] = 0
+    experiment: Annotated[str, Field(min_length=1, description="MLflow experiment of the plan's runs")] = \
+        "revops-plan"
+    steps: Annotated[tuple[StepName, ...], Field(min_length=1, description="steps to run, in order")] = STEPS
+    data: DataConfig = Field(default_factory=DataConfig)
+    columns: dict[str, dict[str, str]] = Field(default_factory=dict, description="table -> {theirs: ours}")
+    derive: dict[str, Any] = Field(default_factory=dict, description="table -> [[rules]] (revops.prepare)")
+    drop_empty: dict[str, Any] = Field(default_factory=dict, description="table -> columns")
+    scoring: PlanScoringConfig = Field(default_factory=PlanScoringConfig)
+    forecast: ForecastConfig = Field(default_factory=ForecastConfig)
+    funnel: FunnelConfig = Field(default_factory=FunnelConfig)
+    territory: TerritoryConfig = Field(default_factory=TerritoryConfig)
 
+    @field_validator("columns", "derive", "drop_empty")
+    @classmethod
+    def _tables(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return dict(_known_tables(value))
 
-@dataclass(frozen=True)
-class TerritoryConfig:
-    balance_tolerance: float = 0.10
-    objective: str = "disruption"  # disruption | travel | mix
-    max_moved_share: float = -1.0  # < 0: no cap on the share of potential moved
-    over_assignment: float = 0.10
-    solver: str = "highs"
-    # The solver stops at this certified relative gap. A gap, unlike a time limit, makes the
-    # same inputs give the same plan; the time limit is only a safety net.
-    mip_gap: float = 0.005
-    time_limit: float = 600.0
-    best_effort: bool = True
-
-
-@dataclass(frozen=True)
-class PlanConfig:
-    seed: int = 0
-    experiment: str = "revops-plan"
-    steps: tuple[str, ...] = STEPS
-    data: DataConfig = field(default_factory=DataConfig)
-    columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # table -> {theirs: ours}
-    derive: Mapping[str, Any] = field(default_factory=dict)  # table -> [[rules]] (revops.prepare)
-    drop_empty: Mapping[str, Any] = field(default_factory=dict)  # table -> columns
-    scoring: ScoringConfig = field(default_factory=ScoringConfig)
-    forecast: ForecastConfig = field(default_factory=ForecastConfig)
-    funnel: FunnelConfig = field(default_factory=FunnelConfig)
-    territory: TerritoryConfig = field(default_factory=TerritoryConfig)
+    @field_validator("steps")
+    @classmethod
+    def _unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("a step is listed twice")
+        return value
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return self.model_dump(mode="python")
+
+    def params(self) -> dict[str, str]:
+        """Every setting as a flat ``section.key -> text`` dict: the MLflow run's parameters."""
+        flat: dict[str, str] = {}
+
+        def walk(prefix: str, value: Any) -> None:
+            if isinstance(value, dict):
+                for key, inner in value.items():
+                    walk(f"{prefix}.{key}" if prefix else str(key), inner)
+            else:
+                flat[prefix] = str(value)[:500]
+
+        walk("", self.model_dump(mode="json"))
+        return flat
 
 
-def _convert(value: Any, annotation: Any, where: str) -> Any:
-    origin = typing.get_origin(annotation)
-    if annotation is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{where} must be true or false. Got {value!r} instead.")
-        return value
-    if annotation is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where} must be an integer. Got {value!r} instead.")
-        return value
-    if annotation is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{where} must be a number. Got {value!r} instead.")
-        return float(value)
-    if annotation is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{where} must be a string. Got {value!r} instead.")
-        return value
-    if origin is tuple:
-        if not isinstance(value, list):
-            raise ConfigError(f"{where} must be a list. Got {value!r} instead.")
-        inner = typing.get_args(annotation)[0]
-        return tuple(_convert(v, inner, f"{where}[{i}]") for i, v in enumerate(value))
-    if origin in (collections.abc.Mapping, dict) or annotation is Mapping:
-        if not isinstance(value, dict):
-            raise ConfigError(f"{where} must be a table. Got {value!r} instead.")
-        return {str(k): v for k, v in value.items()}
-    raise AssertionError(f"unsupported annotation {annotation}")  # pragma: no cover
-
-
-def _build(cls: type, raw: Mapping[str, Any], where: str) -> Any:
-    hints = typing.get_type_hints(cls)
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(unknown)}. Allowed: {', '.join(sorted(known))}."
-        )
-    values = {}
-    for name, value in raw.items():
-        annotation = hints[name]
-        key = f"{where}.{name}" if where else name
-        if dataclasses.is_dataclass(annotation):
-            if not isinstance(value, dict):
-                raise ConfigError(f"[{key}] must be a table. Got {value!r} instead.")
-            values[name] = _build(annotation, value, key)
+def _none_words(raw: Any, model: Any) -> Any:
+    """``"none"`` for an optional setting means None (TOML has no null)."""
+    if not isinstance(raw, dict):
+        return raw
+    fields = getattr(model, "__pydantic_fields__", None) or getattr(model, "model_fields", {})
+    out = {}
+    for key, value in raw.items():
+        info = fields.get(key)
+        if info is None:
+            out[key] = value
+            continue
+        annotation = info.annotation
+        nested = annotation if hasattr(annotation, "__pydantic_fields__") else None
+        if nested is not None:
+            out[key] = _none_words(value, nested)
+        elif isinstance(value, str) and value.strip().lower() in NONE_WORDS and _optional(annotation):
+            out[key] = None
         else:
-            values[name] = _convert(value, annotation, key)
-    return cls(**values)
+            out[key] = value
+    return out
 
 
-def _check(config: PlanConfig) -> None:
-    bad_steps = [s for s in config.steps if s not in STEPS]
-    if bad_steps:
-        raise ConfigError(f"steps: unknown step(s) {', '.join(bad_steps)}. Allowed: {', '.join(STEPS)}.")
-    choices = {
-        "scoring.mode": (config.scoring.mode, ("train", "champion")),
-        "forecast.freq": (config.forecast.freq, ("M", "Q")),
-        "forecast.backend": (config.forecast.backend, ("loky", "dask")),
-        "forecast.fill_missing": (config.forecast.fill_missing, ("", "zero")),
-        "territory.objective": (config.territory.objective, ("disruption", "travel", "mix")),
-        "territory.solver": (config.territory.solver, ("highs", "cbc")),
-    }
-    for key, (value, allowed) in choices.items():
-        if value not in allowed:
-            raise ConfigError(
-                f"The '{key}' setting must be one of {{{', '.join(map(repr, allowed))}}}. "
-                f"Got {value!r} instead."
-            )
-    if not 0 < config.territory.balance_tolerance < 1:
-        raise ConfigError("The 'territory.balance_tolerance' setting must be in (0, 1). "
-                          f"Got {config.territory.balance_tolerance!r} instead.")
-    from revops.contracts import TABLES
+def _optional(annotation: Any) -> bool:
+    import types
+    import typing
 
-    for table in list(config.columns) + list(config.data.tables) + list(config.derive) + list(config.drop_empty):
-        if table not in TABLES:
-            raise ConfigError(f"columns/tables: unknown table '{table}'. Allowed: {', '.join(TABLES)}.")
+    return (typing.get_origin(annotation) in (typing.Union, types.UnionType)
+            and type(None) in typing.get_args(annotation))
+
+
+def _key(loc: tuple) -> str:
+    """An error location as the plan file spells it: ``territory.mip_gap``, ``forecast.levels[0]``."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def build_config(raw: Mapping[str, Any], where: str = "plan") -> PlanConfig:
+    """A checked ``PlanConfig`` from the plan file's parsed contents; every problem in one error."""
+    try:
+        return PlanConfig.model_validate(_none_words(dict(raw), PlanConfig))
+    except ValidationError as exc:
+        raise config_error(exc, where, _key) from None
 
 
 def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> PlanConfig:
@@ -185,49 +184,43 @@ def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | N
             raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc}).") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not UTF-8 text ({exc.reason}); save the plan file as UTF-8.") from exc
     for key, value in (overrides or {}).items():
         raw[key] = value
-    where = str(path) if path else "plan"
-    try:
-        config = _build(PlanConfig, raw, "")
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-    _check(config)
-    return config
+    return build_config(raw, str(path) if path else "plan")
+
+
+def _toml_ready(value: Any, default: Any = ...) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _toml_ready(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_toml_ready(v) for v in value]
+    return value
 
 
 def config_to_toml(config: PlanConfig) -> str:
-    """The effective configuration as TOML text (for ``revops plan --print-config``)."""
-    data = config.to_dict()
-    lines: list[str] = []
+    """The effective configuration as TOML (``revops plan --print-config``); reading it back
+    gives the same configuration. A setting that is None is written ``"none"`` when its default
+    is not None, and left out otherwise."""
+    import tomli_w
 
-    def toml_key(name: Any) -> str:
-        name = str(name)
-        return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else scalar(name)
+    def dump(obj: Any) -> dict[str, Any]:
+        fields = getattr(obj, "__pydantic_fields__", None) or type(obj).model_fields
+        out: dict[str, Any] = {}
+        for name, info in fields.items():
+            value = getattr(obj, name)
+            if hasattr(value, "__pydantic_fields__") or isinstance(value, BaseModel):
+                out[name] = dump(value)
+            elif value is None:
+                if info.default is not None:
+                    out[name] = "none"
+            elif isinstance(value, dict):
+                out[name] = _toml_ready(value)
+            elif isinstance(value, tuple):
+                out[name] = list(value)
+            else:
+                out[name] = value
+        return out
 
-    def scalar(value: Any) -> str:
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, (int, float)):
-            return repr(value)
-        if isinstance(value, (list, tuple)):
-            return "[" + ", ".join(scalar(v) for v in value) + "]"
-        if isinstance(value, dict):
-            return "{" + ", ".join(f"{toml_key(k)} = {scalar(v)}" for k, v in value.items()) + "}"
-        return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-    tables = {k: v for k, v in data.items() if isinstance(v, dict)}
-    for key, value in data.items():
-        if key not in tables:
-            lines.append(f"{key} = {scalar(value)}")
-    for section, values in tables.items():
-        nested = {k: v for k, v in values.items() if isinstance(v, dict)}
-        lines.append(f"\n[{section}]")
-        for key, value in values.items():
-            if key not in nested:
-                lines.append(f"{key} = {scalar(value)}")
-        for key, value in nested.items():
-            lines.append(f"\n[{section}.{key}]")
-            for k, v in value.items():
-                lines.append(f"{toml_key(k)} = {scalar(v)}")
-    return "\n".join(lines) + "\n"
+    return tomli_w.dumps(dump(config))

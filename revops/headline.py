@@ -12,30 +12,27 @@ from revops.report import Section, figure_png  # noqa: E402
 TOTAL = "Total"  # the forecast's name for the company total; the funnel's "ALL" is renamed to it
 
 
-def headline_table(outcomes: dict, targets: pd.DataFrame | None, period: pd.Period) -> pd.DataFrame:
+def headline_table(state, targets: pd.DataFrame | None, period: pd.Period) -> pd.DataFrame:
     """segment x (target, forecast, probability of target, funnel goals, AE gap, quota)."""
     frames = []
     if targets is not None:
         t = targets[targets["period"] == str(period)].groupby("segment")["target"].sum()
         frames.append(pd.concat([t, pd.Series({TOTAL: t.sum()})]).rename("target"))
-    forecast = outcomes.get("forecast")
-    if forecast is not None and "pipeline" in forecast.data:
-        pipe = forecast.data["pipeline"].set_index("segment")
+    if state.pipeline is not None:
+        pipe = state.pipeline.table.set_index("segment")
         keep = {"p10": "forecast_p10", "p50": "forecast_p50", "p90": "forecast_p90",
                 "probability_of_target": "p_reach_target"}
         frames.append(pipe[[c for c in keep if c in pipe.columns]].rename(columns=keep))
-    funnel = outcomes.get("funnel")
-    if funnel is not None and "funnel_totals" in funnel.data:
-        goals = funnel.data["funnel_totals"].replace({"segment": {"ALL": TOTAL}}).pivot_table(index="segment", columns="stage",
+    if state.funnel_totals is not None:
+        goals = state.funnel_totals.replace({"segment": {"ALL": TOTAL}}).pivot_table(index="segment", columns="stage",
                                                          values="still_needed", aggfunc="sum")
         names = {"opportunity": "opportunities_needed", "sql": "sql_goal", "mql": "mql_goal"}
         frames.append(goals[[c for c in names if c in goals.columns]].rename(columns=names))
-        head = funnel.data["headcount"].replace({"segment": {"ALL": TOTAL}})
+        head = state.headcount.replace({"segment": {"ALL": TOTAL}})
         ae = head[head["role"] == "ae"].groupby("segment")[["needed", "on_file"]].sum()
         frames.append(ae.rename(columns={"needed": "aes_needed", "on_file": "aes_on_file"}))
-    territory = outcomes.get("territory")
-    if territory is not None and "rep_summary" in territory.data:
-        quota = territory.data["rep_summary"].groupby("segment")["quota"].sum()
+    if state.territory is not None:
+        quota = state.territory.rep_summary.groupby("segment")["quota"].sum()
         frames.append(pd.concat([quota, pd.Series({TOTAL: quota.sum()})]).rename("quota_total"))
     if not frames:
         return pd.DataFrame()
@@ -64,8 +61,8 @@ def forecast_vs_target_figure(table: pd.DataFrame):
     return fig
 
 
-def headline_section(outcomes: dict, targets: pd.DataFrame | None, period: pd.Period) -> Section | None:
-    table = headline_table(outcomes, targets, period)
+def headline_section(state, targets: pd.DataFrame | None, period: pd.Period) -> Section | None:
+    table = headline_table(state, targets, period)
     if table.empty:
         return None
     section = Section(f"{period} at a glance", anchor="headline")

@@ -59,8 +59,13 @@ def load_inputs(
     tables: tuple[str, ...] = TABLES,
     derive: Mapping[str, Any] | None = None,
     drop_empty: Mapping[str, Any] | None = None,
+    allow_outside: bool = False,
 ) -> InputBundle:
-    """Read and validate every table present in ``data_dir``; absent tables are simply absent."""
+    """Read and validate every table present in ``data_dir``; absent tables are simply absent.
+
+    A file named in ``file_names`` must lie inside ``data_dir`` (after following links) unless
+    ``allow_outside``: a plan file from someone else must not make revops read other files.
+    """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise RevopsError(f"{data_dir}: no such data folder. Point --data at the folder of CRM exports.")
@@ -69,6 +74,13 @@ def load_inputs(
     for table in tables:
         if file_names and table in file_names:
             path = data_dir / file_names[table]
+            inside = data_dir.resolve() in path.resolve().parents
+            if not inside and not allow_outside:
+                errors.append(
+                    f"[data.tables] {table} = {file_names[table]!r}: the file is outside the data folder "
+                    f"{data_dir}. Copy it into the folder, or set [data] allow_outside = true in the "
+                    "plan file if you mean it.")
+                continue
             if not path.is_file():
                 errors.append(f"{path}: file not found (named for table '{table}' in the plan file).")
                 continue

@@ -1,7 +1,10 @@
 """The quarterly plan job: validate -> score -> forecast -> funnel -> territory -> report.
 
-One parent MLflow run, one nested run per step. Everything is written to a temporary folder
-that replaces ``out`` only when every step succeeded.
+One parent MLflow run, one nested run per step. Everything that can be checked is checked before
+any step runs (the plan file at load, the output folder, every input table). Everything is
+written to a temporary folder that replaces ``out`` only when every step succeeded, and the lead
+model trained by the plan is registered (and may become champion) only then: a plan that fails
+changes neither the output folder nor the registry.
 """
 from __future__ import annotations
 
@@ -14,17 +17,24 @@ import pandas as pd
 
 from revops import __version__
 from revops.config import PlanConfig, config_to_toml
-from revops.errors import RevopsError
+from revops.errors import RevopsError, is_user_error
 from revops.headline import headline_section
 from revops.inputs import InputBundle, load_inputs
-from revops.mlflow_setup import configure, ensure_experiment
-from revops.outputs import atomic_output_dir, write_json
+from revops.outputs import atomic_output_dir, check_output_dir, write_json
 from revops.progress import Progress
 from revops.report import Section, render_report
-from revops.steps import StepContext, StepOutcome, load_step
+from revops.steps import PlanState, Step, StepContext, StepOutcome
+from revops.steps import forecast as forecast_step
+from revops.steps import funnel as funnel_step
+from revops.steps import scoring as scoring_step
+from revops.steps import territory as territory_step
 from revops.targets import targets_from_growth
 
 log = logging.getLogger(__name__)
+
+# The steps, in the order they run: a later step reads what an earlier one left in PlanState.
+PLAN_STEPS: dict[str, Step] = {step.name: step for step in (
+    scoring_step.STEP, forecast_step.STEP, funnel_step.STEP, territory_step.STEP)}
 
 
 class StepFailed(RevopsError):
@@ -45,30 +55,18 @@ def infer_as_of(bundle: InputBundle) -> pd.Timestamp:
     return pd.Timestamp(max(latest)).normalize()
 
 
-def _flat_params(config: PlanConfig) -> dict[str, str]:
-    flat: dict[str, str] = {}
-
-    def walk(prefix: str, value: Any) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                walk(f"{prefix}.{key}" if prefix else str(key), inner)
-        else:
-            flat[prefix] = str(value)[:500]
-
-    walk("", config.to_dict())
-    return flat
-
-
 def prepare_inputs(
     data_dir: str | os.PathLike[str], config: PlanConfig
 ) -> tuple[InputBundle, pd.Timestamp, pd.Period]:
     """The validated tables, the plan date and the quarter planned, as every plan (and notebook)
     sees them; targets come from the plan file's growth rule when the export has none."""
     bundle = load_inputs(data_dir, columns=config.columns, file_names=config.data.tables,
-                         derive=config.derive, drop_empty=config.drop_empty)
+                         derive=config.derive, drop_empty=config.drop_empty,
+                         allow_outside=config.data.allow_outside)
     as_of = pd.Timestamp(config.data.as_of) if config.data.as_of else infer_as_of(bundle)
     period = (as_of + pd.Timedelta(days=1)).to_period("Q")
-    if not bundle.has("targets") and bundle.has("opportunities") and config.data.target_growth >= -1:
+    if (not bundle.has("targets") and bundle.has("opportunities")
+            and config.data.target_growth is not None):
         targets, note = targets_from_growth(bundle.get("opportunities"), period, config.data.target_growth)
         bundle.tables["targets"] = targets
         bundle.notes.append(note)
@@ -95,29 +93,43 @@ def run_plan(
     out_dir: str | os.PathLike[str],
     config: PlanConfig,
     progress: Progress | None = None,
+    *,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Run the plan end to end; return the summary (also written to ``out/summary.json``)."""
     import mlflow
 
+    from revops.mlflow_setup import configure, ensure_experiment
+    from revops.tracking import fail_dead_runs, tag_owner
+
     progress = progress or Progress(quiet=True)
+    # Refused before any work: an output folder that would replace the data or the user's files.
+    check_output_dir(out_dir, inputs=[data_dir], force=force)
     with progress.step("validate inputs"):
         bundle, as_of, period = prepare_inputs(data_dir, config)
     configure()
     experiment_id = ensure_experiment(config.experiment)
+    ended = fail_dead_runs(experiment_id)
+    if ended:
+        progress.info(f"marked {ended} run(s) of killed plans as FAILED in MLflow")
+    state = PlanState()
     outcomes: dict[str, StepOutcome] = {}
-    with atomic_output_dir(out_dir) as tmp:
+    with atomic_output_dir(out_dir, inputs=[data_dir], force=force) as tmp:
         with mlflow.start_run(experiment_id=experiment_id, run_name=f"plan {period}") as parent:
             mlflow.set_tags({"revops.kind": "plan", "revops.version": __version__,
-                             "revops.plan_period": str(period)})
-            mlflow.log_params(_flat_params(config))
+                             "revops.plan_period": str(period), **tag_owner()})
+            mlflow.log_params(config.params())
             mlflow.log_params({f"input.{t}.sha256": h for t, h in bundle.fingerprints.items()})
             for name in config.steps:
-                outcomes[name] = _run_step(name, bundle, config, tmp, as_of, period, progress, outcomes,
-                                           experiment_id)
-            summary = _summary(bundle, config, as_of, period, outcomes, parent.info.run_id)
+                ctx = StepContext(bundle, config, tmp / name, as_of, period, progress, state)
+                outcomes[name] = _run_step(PLAN_STEPS[name], ctx, experiment_id)
+            # Every step succeeded: only now may the registry change (and the router follow it).
+            registry_decision = _register_pending(state, progress)
+            summary = _summary(bundle, config, as_of, period, outcomes, parent.info.run_id,
+                               state, registry_decision)
             write_json(tmp / "summary.json", summary)
             (tmp / "plan.toml").write_text(config_to_toml(config), encoding="utf-8")
-            headline = headline_section(outcomes, bundle.tables.get("targets"), period)
+            headline = headline_section(state, bundle.tables.get("targets"), period)
             sections = ([headline] if headline else []) + [inputs_section(bundle, as_of, period)]
             sections += [o.section for o in outcomes.values() if o.section is not None]
             page = render_report(
@@ -132,41 +144,55 @@ def run_plan(
     return summary
 
 
-def _run_step(name, bundle, config, tmp, as_of, period, progress, outcomes, experiment_id) -> StepOutcome:
+def _run_step(step: Step, ctx: StepContext, experiment_id: str) -> StepOutcome:
     import mlflow
 
-    module = load_step(name)
-    if module is None:
-        return StepOutcome(status="skipped", notes=[f"step '{name}' is not available in this version"])
-    missing = [t for t in module.REQUIRES if not bundle.has(t)]
-    if missing:
-        note = f"step '{name}' skipped: no {', '.join(missing)} table in the data folder"
-        progress.info(note)
-        return StepOutcome(status="skipped", notes=[note],
-                           section=Section(module.TITLE, paragraphs=[f"Note: {note}."]))
-    step_dir = tmp / name
-    step_dir.mkdir(parents=True, exist_ok=True)
-    ctx = StepContext(bundle, config, step_dir, as_of, period, progress, dict(outcomes))
-    with progress.step(module.TITLE), mlflow.start_run(run_name=name, nested=True, experiment_id=experiment_id):
-        mlflow.set_tag("revops.kind", name)
-        try:
-            outcome = module.run(ctx)
-        except ValueError as exc:
-            from revops.cli import is_user_error
+    from revops.tracking import log_metrics, tag_owner
 
+    missing = [t for t in step.requires if not ctx.bundle.has(t)]
+    if missing:
+        note = f"step '{step.name}' skipped: no {', '.join(missing)} table in the data folder"
+        ctx.progress.info(note)
+        return StepOutcome(status="skipped", notes=[note],
+                           section=Section(step.title, paragraphs=[f"Note: {note}."]))
+    ctx.out_dir.mkdir(parents=True, exist_ok=True)
+    with ctx.progress.step(step.title), \
+            mlflow.start_run(run_name=step.name, nested=True, experiment_id=experiment_id):
+        mlflow.set_tags({"revops.kind": step.name, **tag_owner()})
+        try:
+            outcome = step.run(ctx)
+        except ValueError as exc:
             if not is_user_error(exc):
                 raise
             # Say which step stopped the plan; the step's own message says what and where.
-            raise StepFailed(f"plan step '{name}' stopped the plan (nothing was written):\n{exc}") from exc
-        numeric = {k: float(v) for k, v in outcome.summary.items()
-                   if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        if numeric:
-            mlflow.log_metrics({k.replace("%", "pct"): v for k, v in numeric.items()})
-        mlflow.log_artifacts(str(step_dir), artifact_path=name)
+            raise StepFailed(f"plan step '{step.name}' stopped the plan (nothing was written, "
+                             f"the model registry is unchanged):\n{exc}") from exc
+        log_metrics(outcome.metrics)  # the step's engine logger has logged its own
+        mlflow.log_artifacts(str(ctx.out_dir), artifact_path=step.name)
     return outcome
 
 
-def _summary(bundle, config, as_of, period, outcomes, run_id) -> dict[str, Any]:
+def _register_pending(state: PlanState, progress: Progress) -> dict[str, Any] | None:
+    pending = state.pending_model
+    if pending is None:
+        return None
+    import mlflow
+
+    from scoring import registry
+
+    # The model is logged in the scoring step's own run, reopened for that.
+    with mlflow.start_run(run_id=pending.run_id, nested=True):
+        decision = registry.register(pending.scorer, pending.holdout)
+    progress.info(f"lead model registered as v{decision.get('version')} "
+                  f"({'champion' if decision.get('promoted') else 'challenger'}: {decision.get('reason')})")
+    return decision
+
+
+def _summary(bundle, config, as_of, period, outcomes, run_id, state: PlanState,
+             registry_decision: dict[str, Any] | None) -> dict[str, Any]:
+    lead_model = dict(state.scoring_model)
+    if registry_decision is not None:
+        lead_model["registry"] = registry_decision
     return {
         "revops_version": __version__,
         "plan_period": str(period),
@@ -175,8 +201,7 @@ def _summary(bundle, config, as_of, period, outcomes, run_id) -> dict[str, Any]:
         "mlflow_run_id": run_id,
         # What depends on the MLflow store's state, not on the inputs: kept apart so the rest of
         # the output is byte-identical for the same inputs and seed.
-        "mlflow": {"run_id": run_id, **{name: o.data["lead_model"] for name, o in outcomes.items()
-                                         if "lead_model" in o.data}},
+        "mlflow": {"run_id": run_id, **({"scoring": lead_model} if lead_model else {})},
         "inputs": {
             t: {"file": bundle.sources[t].name, "rows": bundle.counts[t], "sha256": bundle.fingerprints[t]}
             for t in bundle.sources

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import textwrap
 
-from revops.config import STEPS, config_to_toml, load_config
+from revops.config import STEPS
 
 
 def register(subparsers) -> None:
@@ -26,7 +25,10 @@ def register(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--data", help="folder with the CRM exports (leads.csv, opportunities.csv, ...)")
-    parser.add_argument("--out", help="output folder (replaced only when the whole plan succeeds)")
+    parser.add_argument("--out", help="output folder: a new one, or an earlier plan (replaced only when "
+                        "the whole plan succeeds)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace --out even if it holds files revops did not write")
     parser.add_argument("--config", help="plan.toml with column mappings and knobs (default: built-in)")
     parser.add_argument("--steps", help=f"comma-separated subset of {','.join(STEPS)}")
     parser.add_argument("--seed", type=int, help="override the seed of the plan file")
@@ -37,9 +39,9 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from revops.config import config_to_toml, load_config
     from revops.errors import ConfigError
-    from revops.plan import run_plan
-    from revops.progress import Progress
+    from revops.outputs import to_json
 
     overrides = {}
     if args.steps:
@@ -52,9 +54,12 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.data or not args.out:
         raise ConfigError("revops plan needs --data and --out (or --print-config).")
-    summary = run_plan(args.data, args.out, config, Progress(quiet=args.quiet or args.json))
+    from revops.plan import run_plan
+    from revops.progress import Progress
+
+    summary = run_plan(args.data, args.out, config, Progress(quiet=args.quiet or args.json), force=args.force)
     if args.json:
-        print(json.dumps(summary, indent=2, sort_keys=True))
+        print(to_json(summary))
     elif not args.quiet:
         print(f"report: {args.out}/report.html")
     return 0

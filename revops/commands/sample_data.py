@@ -4,8 +4,6 @@ from __future__ import annotations
 import argparse
 import textwrap
 
-from revops.outputs import atomic_output_dir
-
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -22,7 +20,10 @@ def register(subparsers) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--out", required=True, help="folder to write (replaced if it exists)")
+    parser.add_argument("--out", required=True,
+                        help="folder to write: a new one, or an earlier sample (replaced as a whole)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace --out even if it holds files revops did not write")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--leads", type=int, default=50_000, help="number of leads (default 50000)")
     parser.add_argument("--accounts", type=int, default=2_000, help="number of accounts (default 2000)")
@@ -33,9 +34,10 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from revops.outputs import atomic_output_dir
     from revops.sample_data import generate
 
-    with atomic_output_dir(args.out) as tmp:
+    with atomic_output_dir(args.out, force=args.force) as tmp:
         paths = generate(tmp, seed=args.seed, n_leads=args.leads, n_accounts=args.accounts,
                          n_reps=args.reps, as_of=args.as_of)
     if not args.quiet:

@@ -33,21 +33,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = parser.add_subparsers(dest="score_command", metavar="ACTION")
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
+    from scoring import ScoringConfig
+
+    from revops.flags import add_config_flags
+
     train = sub.add_parser("train", help="train, evaluate and register a model",
+                           description="Train the lead model. Defaults are those of the plan "
+                           "file's [scoring] section.",
                            formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG_TRAIN)
-    train.add_argument("--leads", required=True, help="lead export (CSV or Parquet)")
-    train.add_argument("--target", default="is_sql", help="label column (default: is_sql)")
-    train.add_argument("--positive", default=None, help="label value that means SQL, if not 1/true/yes")
-    train.add_argument("--id", dest="id_col", default="lead_id", help="lead id column (default: lead_id)")
-    train.add_argument("--time", dest="time_col", default=None,
-                       help="creation time column: the holdout is then the newest leads")
-    train.add_argument("--exclude", default="", help="comma-separated columns never to use")
-    train.add_argument("--tiers", default=None, help="score cut-offs A,B,C on 0-100 (default: "
-                       "top 10%% A, next 20%% B, next 30%% C)")
+    train.add_argument("--leads", required=True, help="lead export (CSV, Excel or Parquet)")
     train.add_argument("--out", default="build/scoring", help="output folder (default: build/scoring)")
+    train.add_argument("--force", action="store_true",
+                       help="replace --out even if it holds files revops did not write")
     train.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    train.add_argument("--threads", type=int, default=None,
-                       help="cap CPU threads while training (default: all cores)")
+    add_config_flags(train, ScoringConfig, aliases=SCORING_ALIASES,
+                     title="model settings (the plan file's [scoring] section)")
     train.add_argument("--quiet", action="store_true", help="no progress messages")
     train.add_argument("--json", action="store_true", help="print the summary as JSON")
     train.set_defaults(func=run_train)
@@ -101,72 +101,41 @@ def _say(args: argparse.Namespace, message: str) -> None:
         print(message, file=sys.stderr)
 
 
-def _tiers(text: str | None):
-    from revops.errors import ConfigError
-
-    if not text:
-        return None
-    try:
-        values = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        raise ConfigError(f"--tiers must be three numbers like 60,35,15; got {text!r}.") from None
-    if len(values) != 3:
-        raise ConfigError(f"--tiers must be three numbers like 60,35,15; got {text!r}.")
-    return values
+# Flags of earlier versions, kept working.
+SCORING_ALIASES = {"id_column": ["--id"], "time_column": ["--time"], "tier_thresholds": ["--tiers"]}
 
 
 def run_train(args: argparse.Namespace) -> int:
-    import mlflow
-
-    from revops.mlflow_setup import LEAD_MODEL_NAME, configure, ensure_experiment
-    from revops.outputs import atomic_output_dir, write_csv, write_json
+    from revops.artifacts.scoring import log_training, training_record, write_training
+    from revops.flags import config_from_flags
+    from revops.mlflow_setup import LEAD_MODEL_NAME
+    from revops.outputs import atomic_output_dir, check_output_dir, write_csv
+    from revops.tracking import command_run, log_folder
+    from scoring import ScoringConfig
     from scoring.model import LeadScorer
-    from scoring.plots import write_plots
 
-    exclude = tuple(c.strip() for c in args.exclude.split(",") if c.strip())
+    config = config_from_flags(ScoringConfig, args)
+    check_output_dir(args.out, inputs=[args.leads], force=args.force)
     frame = _read(args.leads)
     _say(args, f"read {len(frame)} leads from {args.leads}")
-    scorer = LeadScorer(target=args.target, id_col=args.id_col, time_col=args.time_col,
-                        positive=args.positive, exclude=exclude, tier_thresholds=_tiers(args.tiers),
-                        n_threads=args.threads, random_state=args.seed)
+    scorer = LeadScorer.from_config(config, random_state=args.seed)
     scorer.fit(frame)  # every input error is raised here, before anything is written or registered
     for warning in scorer.warnings_:
         print(f"warning: {warning}", file=sys.stderr)
-    holdout = frame[frame[args.id_col].isin(scorer.holdout_ids_)]
+    holdout = frame[frame[config.id_column].isin(scorer.holdout_ids_)]
 
-    configure()
     _quiet_mlflow()
     from scoring import registry
 
-    with atomic_output_dir(args.out) as tmp:
-        write_plots(scorer, tmp)
-        write_csv(tmp / "feature_report.csv",
-                  scorer.feature_report_.assign(notes=scorer.feature_report_["notes"].map("; ".join)))
-        write_csv(tmp / "deciles.csv", scorer.deciles_)
+    with atomic_output_dir(args.out, inputs=[args.leads], force=args.force) as tmp:
+        write_training(scorer, config, tmp)
         write_csv(tmp / "lead_scores_holdout.csv", scorer.score_frame(holdout))
-        summary = {
-            "leads_file": str(args.leads), "target": args.target, "id": args.id_col,
-            "time": args.time_col, "positive": args.positive, "exclude": list(exclude),
-            "metrics": scorer.metrics_, "candidates": scorer.candidates_,
-            "tier_thresholds": list(scorer.tier_thresholds_), "warnings": scorer.warnings_,
-            "deciles": scorer.deciles_.to_dict(orient="records"),
-            "features": scorer.feature_report_.to_dict(orient="records"),
-        }
-        mlflow.set_experiment(experiment_id=ensure_experiment(LEAD_MODEL_NAME))
-        with mlflow.start_run(run_name="score-train") as run:
-            mlflow.log_params({"target": args.target, "id": args.id_col, "time": args.time_col or "",
-                               "positive": args.positive or "", "exclude": ",".join(exclude),
-                               "model": scorer.model_name_, "calibration": scorer.calibration,
-                               "seed": args.seed, "leads_file": Path(args.leads).name})
-            mlflow.log_metrics({f"holdout_{k}": float(v) for k, v in scorer.metrics_.items()
-                                if isinstance(v, (int, float)) and not isinstance(v, bool)})
-            for name, metrics in scorer.candidates_.items():
-                mlflow.log_metrics({f"{name}_{k}": float(v) for k, v in metrics.items()
-                                    if k in ("roc_auc", "pr_auc", "log_loss", "brier", "ece")})
+        summary = training_record(scorer, config)
+        with command_run(LEAD_MODEL_NAME, "score-train", "scoring") as run:
+            log_training(scorer, config, args.seed, leads_file=Path(args.leads).name)
             decision = registry.register(scorer, holdout)
             summary["registry"] = {**decision, "run_id": run.info.run_id}
-            write_json(tmp / "metrics.json", summary)
-            mlflow.log_artifacts(str(tmp), artifact_path="scoring")
+            log_folder(tmp, "scoring")
     _report_train(args, summary)
     return 0
 
@@ -195,9 +164,14 @@ def _report_train(args: argparse.Namespace, summary: dict) -> None:
 
 
 def run_predict(args: argparse.Namespace) -> int:
+    from revops.errors import ConfigError
     from revops.mlflow_setup import configure
     from revops.outputs import write_csv
 
+    out = Path(args.out)
+    if out.exists() and (out.is_dir() or out.resolve() == Path(args.leads).resolve()):
+        raise ConfigError(f"--out {args.out}: " + ("that is the --leads file; scores go to a new file."
+                          if out.is_file() else "a folder of that name is in the way; --out is a CSV file."))
     frame = _read(args.leads)
     if Path(args.model).suffix == ".joblib" and Path(args.model).is_file():
         import joblib
@@ -211,7 +185,6 @@ def run_predict(args: argparse.Namespace) -> int:
         scorer = registry.load(args.model)
         version = registry.resolve(args.model).get("version") if args.model.startswith("models:/") else None
     scores = scorer.score_frame(frame, reasons=not args.no_reasons)
-    out = Path(args.out)
     tmp = out.with_name(f".{out.name}.partial")
     write_csv(tmp, scores)
     os.replace(tmp, out)

@@ -1,63 +1,59 @@
 """Plan step: balanced territories with the least disruption, and quotas that add up."""
 from __future__ import annotations
 
-from territory import TerritoryConfig, plan_territories
+import dataclasses
 
-from revops.commands.territory import write_plan
+from revops.artifacts.territory import log_plan, summary_record, write_plan
 from revops.potential import fill_potential
 from revops.report import Section
-from revops.steps import StepContext, StepOutcome
+from revops.steps import Step, StepContext, StepOutcome
 
 TITLE = "Territory and quota plan"
-REQUIRES = ("accounts", "reps")
 
 
 def run(ctx: StepContext) -> StepOutcome:
-    bundle, cfg = ctx.bundle, ctx.config.territory
+    from territory import plan_territories
+
+    bundle = ctx.bundle
     notes: list[str] = []
     accounts = bundle.get("accounts")
     if "potential" not in accounts.columns or accounts["potential"].isna().any():
-        forecast = ctx.results.get("forecast")
-        run_rate = forecast.data["annual_run_rate"] if forecast and "annual_run_rate" in forecast.data else {}
+        run_rate = ctx.state.annual_run_rate if ctx.state.annual_run_rate is not None else {}
         accounts, note = fill_potential(accounts, bundle.tables.get("opportunities"), run_rate)
         if note:
             notes.append(note)
-    targets = bundle.tables.get("targets")
-    config = TerritoryConfig(
-        balance_tolerance=cfg.balance_tolerance, objective=cfg.objective,
-        max_moved_share=None if cfg.max_moved_share < 0 else cfg.max_moved_share,
-        over_assignment=cfg.over_assignment, solver=cfg.solver, time_limit=cfg.time_limit,
-        mip_gap=cfg.mip_gap,
-        best_effort=cfg.best_effort, quota_period=str(ctx.plan_period),
-    )
+    # The plan sets quotas for the quarter it plans, unless the plan file names another period.
+    config = ctx.config.territory
+    if config.quota_period is None:
+        config = dataclasses.replace(config, quota_period=str(ctx.plan_period))
     plan = plan_territories(accounts, bundle.get("reps"), costs=bundle.tables.get("costs"),
-                            targets=targets, config=config)
-    # Solve times differ run to run: inside the plan they go to MLflow, not into the files, so the
-    # same inputs and seed give byte-identical plans.
-    timings = {k: plan.summary.pop(k) for k in ("solve_seconds", "total_seconds") if k in plan.summary}
+                            targets=bundle.tables.get("targets"), config=config,
+                            progress=ctx.progress.info)
     write_plan(plan, ctx.out_dir)
-    import mlflow
-
-    mlflow.log_metrics({f"territory_{k}": float(v) for k, v in timings.items()})
+    log_plan(plan)
+    ctx.state.territory = plan
     notes += plan.notes
     s = plan.summary
     section = Section(TITLE, anchor="territory")
     section.paragraphs.append(
-        f"Status {s['status']}: {s.get('accounts_moved', 0)} account(s) moved "
-        f"({100 * float(s.get('moved_share', 0)):.1f}% of potential); worst deviation from a fair share "
-        f"{float(s.get('worst_deviation_pct', 0)):.1f}% after vs {float(s.get('worst_deviation_before_pct', 0)):.1f}% "
-        f"before; certified optimality gap {100 * float(s.get('certified_gap', 0)):.2f}% ({s.get('solver')})."
+        f"Status {s.status}: {s.accounts_moved} account(s) moved "
+        f"({100 * float(s.moved_share):.1f}% of potential); worst deviation from a fair share "
+        f"{float(s.worst_deviation_pct):.1f}% after vs {float(s.worst_deviation_before_pct):.1f}% "
+        f"before; certified optimality gap {100 * float(s.certified_gap):.2f}% ({s.solver})."
     )
     section.paragraphs += [f"Note: {n}" for n in notes]
     section.tables.append(("Reps: territory, fair share, deviation and quota", plan.rep_summary))
     section.tables.append(("Pools", plan.pool_summary.drop(columns=["seconds"], errors="ignore")))
-    for name, caption in (("balance_potential.png", "Potential per rep vs fair share, before and after"),
-                          ("balance_workload.png", "Workload per rep vs fair share, before and after"),
-                          ("moves.png", "Accounts moved in and out per rep")):
-        path = ctx.out_dir / name
+    for name, caption in (("balance_potential", "Potential per rep vs fair share, before and after"),
+                          ("balance_workload", "Workload per rep vs fair share, before and after"),
+                          ("moves", "Accounts moved in and out per rep")):
+        path = ctx.out_dir / f"{name}.png"
         if path.exists():
             section.figures.append((caption, path.read_bytes()))
-    numeric = {k: v for k, v in s.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    numeric["solver_status"] = s["status"]
-    return StepOutcome(summary=numeric, section=section, notes=notes,
-                       data={"assignments": plan.assignments, "rep_summary": plan.rep_summary})
+    record = summary_record(plan)
+    summary = {k: v for k, v in record.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    summary["solver_status"] = s.status
+    return StepOutcome(summary=summary, section=section, notes=notes)
+
+
+STEP = Step("territory", TITLE, ("accounts", "reps"), run)

@@ -1,0 +1,86 @@
+"""MLflow runs of the commands and of the plan's steps, in one shape.
+
+A command opens a top-level run in its own experiment; inside the plan, the same logger runs in
+the step's nested run. Parameters come from the configuration objects
+(:func:`revops.flags.config_as_params`), metrics from the typed results' ``metrics()``.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+
+@contextlib.contextmanager
+def command_run(experiment: str, run_name: str, kind: str) -> Iterator[Any]:
+    """A top-level run for a command, in ``experiment`` of the configured store."""
+    import mlflow
+
+    from revops.mlflow_setup import configure, ensure_experiment
+
+    configure()
+    experiment_id = ensure_experiment(experiment)
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+        mlflow.set_tag("revops.kind", kind)
+        yield run
+
+
+def log_params(params: Mapping[str, Any]) -> None:
+    import mlflow
+
+    mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
+
+
+def log_metrics(metrics: Mapping[str, Any]) -> None:
+    """Log the finite numbers of ``metrics`` (MLflow refuses names with some characters)."""
+    import mlflow
+
+    clean = {}
+    for key, value in metrics.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if not math.isfinite(float(value)):
+            continue
+        name = "".join(c if c.isalnum() or c in "_-./ " else "_" for c in str(key).replace("%", "pct"))
+        clean[name] = float(value)
+    if clean:
+        mlflow.log_metrics(clean)
+
+
+def log_folder(folder: Path, artifact_path: str | None = None) -> None:
+    import mlflow
+
+    mlflow.log_artifacts(str(folder), artifact_path=artifact_path)
+
+
+def tag_owner() -> dict[str, str]:
+    """Tags that let a later run tell whether this run's process is still alive."""
+    import os
+    import socket
+
+    return {"revops.pid": str(os.getpid()), "revops.host": socket.gethostname()}
+
+
+def fail_dead_runs(experiment_id: str) -> int:
+    """Mark FAILED the runs of this host left RUNNING by a process that no longer exists
+    (a plan killed with ``kill -9`` cannot end its own runs). Returns how many were ended."""
+    import socket
+
+    from mlflow.tracking import MlflowClient
+
+    from revops.outputs import _alive
+
+    client = MlflowClient()
+    host = socket.gethostname()
+    ended = 0
+    runs = client.search_runs([experiment_id], filter_string="attributes.status = 'RUNNING'",
+                              max_results=500)
+    for run in runs:
+        tags = run.data.tags
+        pid = tags.get("revops.pid")
+        if tags.get("revops.host") != host or not (pid or "").isdigit() or _alive(int(pid)):
+            continue
+        client.set_terminated(run.info.run_id, status="FAILED")
+        ended += 1
+    return ended
