@@ -1,6 +1,7 @@
 """Public face of the bookings forecast: ``forecast_bookings`` -> ``ForecastResult``."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -9,10 +10,12 @@ import pandas as pd
 
 from forecasting import metrics as m
 from forecasting import reconcile
+from forecasting.config import ForecastConfig, configure
 from forecasting.core import BacktestConfig, SeriesResult, run_forecast
 from forecasting.errors import ForecastInputError
-from forecasting.history import Frequency, parse_frequency, to_arrays, validate_history
+from forecasting.history import parse_frequency, to_arrays, validate_history
 from forecasting.models import BaseForecaster
+from forecasting.results import FailedCandidate, ForecastMetrics, OverallAccuracy, SegmentAccuracy
 
 TOTAL = "Total"
 
@@ -23,75 +26,48 @@ class ForecastResult:
 
     forecast: pd.DataFrame        # segment, period (YYYY-MM-DD), p10, p50, p90, [lo_L, hi_L], method, level
     backtest: pd.DataFrame        # segment, origin, period, actual, forecast, model, method, step, ...
-    metrics: dict[str, Any]       # per segment and overall: MASE, sMAPE, bias, coverage
+    metrics: ForecastMetrics      # accuracy per segment and overall, reconciliation, failures
     models: dict[str, BaseForecaster]   # fitted final model per node
     history: pd.DataFrame         # the validated, completed history (canonical columns)
     notes: list[str] = field(default_factory=list)
-    reconciliation: str = "bottom_up"
+    reconciliation: str = "bottom_up"   # the method used (bottom_up when mint_shrink fell back)
 
 
-def parse_levels(levels: Sequence[float] | str | None) -> tuple[float, ...]:
-    """'80,95' or [80, 95] -> (80.0, 95.0), always including 80 (p10/p90)."""
-    if levels is None:
-        values: list[float] = []
-    elif isinstance(levels, str):
-        try:
-            values = [float(v) for v in levels.split(",") if v.strip()]
-        except ValueError:
-            raise ForecastInputError(f"levels: {levels!r} is not a list of numbers; expected "
-                                     "e.g. '80,95'.") from None
-    else:
-        values = [float(v) for v in levels]
-    bad = [v for v in values if not 0 < v < 100]
-    if bad:
-        raise ForecastInputError(f"levels: {bad} outside (0, 100); expected interval levels "
-                                 "in percent such as 80,95.")
-    return tuple(sorted(set(values) | {80.0}))
-
-
-def _check_options(horizon: int, n_origins: int, reconciliation: str) -> None:
-    if not isinstance(horizon, (int, np.integer)) or horizon < 1:
-        raise ForecastInputError(f"horizon: expected a whole number of periods >= 1; got {horizon!r}.")
-    if n_origins < 1:
-        raise ForecastInputError(f"n_origins: expected >= 1; got {n_origins!r}.")
-    if reconciliation not in reconcile.RECONCILIATION_METHODS:
-        raise ForecastInputError(
-            f"reconciliation: unknown value {reconciliation!r}; expected one of "
-            f"{', '.join(reconcile.RECONCILIATION_METHODS)}.")
-
-
-def forecast_bookings(history: pd.DataFrame, horizon: int, freq: str = "M",
-                      levels: Sequence[float] | str | None = (80, 95), *,
-                      random_state: int | None = 0, n_jobs: int = 1, backend: str | None = None,
-                      scheduler: Any = None, hierarchy: Mapping[str, str] | None = None,
-                      reconciliation: str = "bottom_up", n_origins: int = 3,
-                      step: int | None = None, segment_col: str = "segment",
+def forecast_bookings(history: pd.DataFrame, config: ForecastConfig | None = None, *,
+                      random_state: int | None = 0, segment_col: str = "segment",
                       period_col: str = "period", value_col: str = "bookings",
-                      fill_missing: str | None = None, allow_negative: bool = False,
+                      hierarchy: Mapping[str, str] | None = None,
                       candidates: Sequence[BaseForecaster] | None = None,
                       intermittent_candidates: Sequence[BaseForecaster] | None = None,
-                      combine_top: int = 4, combine_tolerance: float = 0.25,
-                      refit: bool = False, totals: bool = True,
-                      group_season: bool | None = None) -> ForecastResult:
+                      **overrides: Any) -> ForecastResult:
     """Forecast bookings per segment, with backtested model choice, calibrated intervals and
     totals reconciled over ``hierarchy`` (segment -> region; a company total always).
 
-    ``totals=False`` skips the company total (e.g. for unrelated series in a benchmark).
-    ``group_season``: also try each segment's level times the season of all segments' sum
-    (``models.GroupSeasonal``); by default when the segments make a company total (``totals``
-    and more than one segment), as parts of one business share its year.
-    ``random_state`` is accepted for a uniform signature with the other steps: every method
-    here is deterministic, so the same input gives the same numbers on any backend.
+    ``config`` holds every setting (default ``ForecastConfig()``: monthly, 3 periods ahead,
+    80 and 95 % intervals); ``overrides`` are ``ForecastConfig`` field names replacing single
+    values, so ``forecast_bookings(history, horizon=12, levels=(80, 95))`` and
+    ``forecast_bookings(history, ForecastConfig(horizon=12))`` are the same call. Bad values
+    raise ``pydantic.ValidationError``; an unknown name a ``TypeError``.
+
+    ``segment_col``/``period_col``/``value_col`` name the history's columns. ``candidates`` and
+    ``intermittent_candidates`` replace the candidate models (regular and sparse segments;
+    with ``candidates`` the group season is not added). ``random_state`` is accepted for a
+    uniform signature with the other steps: every method here is deterministic, so the same
+    input gives the same numbers on any backend.
+
+    A candidate that fails to fit a window (a numerical error) drops out there and is listed
+    in ``metrics.failed_candidates`` and the notes; a bug in a candidate (TypeError, KeyError,
+    ...) propagates.
     """
-    _check_options(horizon, n_origins, reconciliation)
-    freq_ = parse_frequency(freq) if not isinstance(freq, Frequency) else freq
-    level_tuple = parse_levels(levels)
+    config = configure(config, overrides)
+    freq_ = parse_frequency(config.freq)
+    level_tuple = config.interval_levels
     canonical = validate_history(history, freq_, segment_col=segment_col, period_col=period_col,
-                                 value_col=value_col, fill_missing=fill_missing,
-                                 allow_negative=allow_negative)
+                                 value_col=value_col, fill_missing=config.fill_missing,
+                                 allow_negative=config.allow_negative)
     arrays = to_arrays(canonical)
     segments = list(arrays)
-    aggregates = _aggregates(segments, hierarchy, totals)
+    aggregates = _aggregates(segments, hierarchy, config.totals)
     last = canonical["period"].max()
     # aggregates need a common span: sum the segments over the last period's full range
     first = canonical["period"].min()
@@ -101,36 +77,38 @@ def forecast_bookings(history: pd.DataFrame, horizon: int, freq: str = "M",
     series = {s: v for s, (_, v) in arrays.items()}
     for name, members in aggregates.items():
         series[name] = np.sum([padded[s] for s in members], axis=0)
-    config = BacktestConfig(horizon=int(horizon), season_length=freq_.season_length,
-                            n_origins=n_origins, step=step, levels=level_tuple,
-                            combine_top=combine_top, combine_tolerance=combine_tolerance,
-                            non_negative=not allow_negative, refit=refit,
-                            candidates=tuple(candidates) if candidates else None,
-                            intermittent=tuple(intermittent_candidates)
-                            if intermittent_candidates else None)
-    if group_season is None:
-        group_season = totals and len(segments) > 1
+    backtest_config = BacktestConfig(
+        horizon=config.horizon, season_length=freq_.season_length,
+        n_origins=config.backtest_origins, step=config.backtest_step, levels=level_tuple,
+        combine_top=config.combine_top, combine_tolerance=config.combine_tolerance,
+        non_negative=not config.allow_negative, refit=config.refit,
+        candidates=tuple(candidates) if candidates else None,
+        intermittent=tuple(intermittent_candidates) if intermittent_candidates else None)
     references = None
-    if group_season and len(segments) > 1 and candidates is None:
+    # one segment is its own group: its group season would be seasonal naive again
+    if config.group_season and len(segments) > 1 and candidates is None:
         references = group_references(arrays, list(aggregates))
-    results = run_forecast(series, config, n_jobs=n_jobs, backend=backend, scheduler=scheduler,
-                           references=references)
+    results = run_forecast(series, backtest_config, n_jobs=config.n_jobs, backend=config.backend,
+                           scheduler=config.scheduler, references=references)
     by_key = {r.key: r for r in results}
     notes = [note for r in results for note in r.profile.notes]
-    method_used = _reconcile(by_key, segments, aggregates, reconciliation, notes,
-                             non_negative=not allow_negative)
-    future = pd.period_range(last + 1, periods=int(horizon), freq=last.freq)
+    method_used = _reconcile(by_key, segments, aggregates, config.reconciliation, notes,
+                             non_negative=not config.allow_negative)
+    future = pd.period_range(last + 1, periods=config.horizon, freq=last.freq)
     forecast = _forecast_frame(results, segments, future, level_tuple, method_used)
     backtest = _backtest_frame(results, series, span, arrays)
-    metrics_ = _metrics(results, segments, aggregates, level_tuple, backtest)
-    metrics_["reconciliation"] = {"method": method_used, "description": _DESCRIPTIONS[method_used],
-                                  "hierarchy": {k: v for k, v in aggregates.items()}}
-    metrics_["notes"] = notes
-    metrics_["config"] = {"horizon": int(horizon), "freq": freq_.code, "levels": list(level_tuple),
-                          "n_origins": n_origins, "step": config.step_,
-                          "combine_top": combine_top,
-                          "combine_tolerance": combine_tolerance, "refit": refit,
-                          "group_season": references is not None}
+    failed = _failed_candidates(results, span, arrays)
+    notes += _failure_notes(results)
+    used = dataclasses.replace(config, levels=tuple(int(lv) for lv in level_tuple),
+                               backtest_step=backtest_config.step_,
+                               group_season=references is not None)
+    overall, per = _accuracy(results, segments, level_tuple, backtest)
+    metrics_ = ForecastMetrics(
+        overall=overall, segments={s: per[s] for s in segments},
+        aggregates={a: per[a] for a in aggregates}, reconciliation=_DESCRIPTIONS[method_used],
+        reconciliation_method=method_used,
+        hierarchy={k: tuple(v) for k, v in aggregates.items()},
+        failed_candidates=tuple(failed), notes=tuple(notes), config=used)
     return ForecastResult(forecast=forecast, backtest=backtest, metrics=metrics_,
                           models={r.key: r.model for r in results}, history=canonical,
                           notes=notes, reconciliation=method_used)
@@ -257,20 +235,48 @@ def _backtest_frame(results, series, span, arrays) -> pd.DataFrame:
     return frame[first + [c for c in frame.columns if c not in first]]
 
 
-def _summary(cols: dict[str, np.ndarray], levels: tuple[float, ...]) -> dict[str, float]:
-    """Accuracy and coverage of one segment's selected backtest rows (numpy columns: the
-    same measures on pandas Series cost ~2 ms a segment)."""
-    actual, forecast = cols["actual"], cols["forecast"]
-    out = {"mase": float(np.mean(np.abs(actual - forecast) / cols["scale"])),
-           "smape": m.smape(actual, forecast),
-           "bias": m.bias(actual, forecast)}
-    for lv in levels:
-        out[f"coverage_{lv:g}"] = m.coverage(actual, cols[f"lo_{lv:g}"], cols[f"hi_{lv:g}"])
+def _failed_candidates(results: list[SeriesResult], span: pd.PeriodIndex,
+                       arrays) -> list[FailedCandidate]:
+    """Each failure with its fold named by the last training period, as backtest.csv does."""
+    out = []
+    for r in results:
+        periods = arrays[r.key][0] if r.key in arrays else span
+        for model, origin, error in r.failures:
+            when = None if origin is None else _day(periods[origin - 1])
+            out.append(FailedCandidate(series=r.key, model=model, origin=when, error=error))
     return out
 
 
-def _metrics(results, segments, aggregates, levels, backtest: pd.DataFrame) -> dict[str, Any]:
-    per = {}
+def _failure_notes(results: list[SeriesResult]) -> list[str]:
+    """One note per series and candidate that failed in the backtest (the final fit's failure
+    already has its note: which method replaced it)."""
+    notes = []
+    for r in results:
+        by_model: dict[str, list[str]] = {}
+        for model, origin, error in r.failures:
+            if origin is not None:
+                by_model.setdefault(model, []).append(error)
+        for model, errors in by_model.items():
+            folds = len(r.profile.origins)
+            notes.append(f"{r.key}: candidate {model} failed to fit in {len(errors)} of {folds} "
+                         f"backtest fold(s) ({errors[0]}); it was left out there.")
+    return notes
+
+
+def _summary(cols: dict[str, np.ndarray], levels: tuple[float, ...]) -> dict[str, Any]:
+    """Accuracy and coverage of one segment's selected backtest rows (numpy columns: the
+    same measures on pandas Series cost ~2 ms a segment)."""
+    actual, forecast = cols["actual"], cols["forecast"]
+    return {"mase": float(np.mean(np.abs(actual - forecast) / cols["scale"])),
+            "smape": m.smape(actual, forecast),
+            "bias": m.bias(actual, forecast),
+            "coverage": {f"{lv:g}": m.coverage(actual, cols[f"lo_{lv:g}"], cols[f"hi_{lv:g}"])
+                         for lv in levels}}
+
+
+def _accuracy(results: list[SeriesResult], segments: list[str], levels: tuple[float, ...],
+              backtest: pd.DataFrame) -> tuple[OverallAccuracy, dict[str, SegmentAccuracy]]:
+    per: dict[str, SegmentAccuracy] = {}
     # split once: filtering the whole frame per series is quadratic (20 s for 1,000 series)
     selected = backtest[backtest["model"] == "selected"] if not backtest.empty else backtest
     names = ["actual", "forecast", "scale"] + [f"{side}_{lv:g}" for lv in levels
@@ -278,30 +284,29 @@ def _metrics(results, segments, aggregates, levels, backtest: pd.DataFrame) -> d
     columns = {c: selected[c].to_numpy(dtype=float) for c in names} if len(selected) else {}
     rows_of = selected.groupby("segment", sort=False).indices if len(selected) else {}
     for r in results:
-        entry: dict[str, Any] = {"method": r.method, "kind": r.profile.kind,
-                                 "seasonal": r.profile.seasonal, "n_obs": r.profile.n_obs,
-                                 "backtest_origins": len(r.profile.origins),
-                                 "interval_factor": {f"{lv:g}": f for lv, f in r.factors.items()},
-                                 "mase_by_candidate": r.candidate_mase}
+        scores: dict[str, Any] = {}
         if r.key in rows_of:
             rows = rows_of[r.key]
-            entry.update(_summary({c: v[rows] for c, v in columns.items()}, levels))
-        per[r.key] = entry
+            scores = _summary({c: v[rows] for c, v in columns.items()}, levels)
+        per[r.key] = SegmentAccuracy(
+            method=r.method, kind=r.profile.kind, seasonal=r.profile.seasonal,
+            n_obs=r.profile.n_obs, backtest_origins=len(r.profile.origins),
+            interval_factor={f"{lv:g}": f for lv, f in r.factors.items()},
+            mase_by_candidate=r.candidate_mase, **scores)
     seg_sel = backtest[backtest["segment"].isin(segments) & (backtest["model"] == "selected")] \
         if not backtest.empty else backtest
-    overall: dict[str, Any] = {"n_segments": len(segments)}
-    if len(seg_sel):
-        # MASE and sMAPE averaged over segments (each counts once); coverage and bias pooled.
-        seg_stats = [per[s] for s in segments if "mase" in per[s]]
-        overall["mase"] = float(np.mean([s["mase"] for s in seg_stats]))
-        overall["smape"] = float(np.mean([s["smape"] for s in seg_stats]))
-        overall["bias"] = m.bias(seg_sel["actual"], seg_sel["forecast"])
-        for lv in levels:
-            overall[f"coverage_{lv:g}"] = m.coverage(seg_sel["actual"], seg_sel[f"lo_{lv:g}"],
-                                                     seg_sel[f"hi_{lv:g}"])
-        sn = [per[s]["mase_by_candidate"].get("seasonal_naive") for s in segments]
-        sn = [v for v in sn if v is not None and np.isfinite(v)]
-        if sn:
-            overall["mase_seasonal_naive"] = float(np.mean(sn))
-    return {"overall": overall, "segments": {s: per[s] for s in segments},
-            "aggregates": {a: per[a] for a in aggregates}}
+    if not len(seg_sel):
+        return OverallAccuracy(n_segments=len(segments)), per
+    # MASE and sMAPE averaged over segments (each counts once); coverage and bias pooled.
+    seg_stats = [per[s] for s in segments if per[s].mase is not None]
+    sn = [per[s].mase_by_candidate.get("seasonal_naive") for s in segments]
+    sn = [v for v in sn if v is not None and np.isfinite(v)]
+    overall = OverallAccuracy(
+        n_segments=len(segments),
+        mase=float(np.mean([s.mase for s in seg_stats])),
+        smape=float(np.mean([s.smape for s in seg_stats])),
+        bias=m.bias(seg_sel["actual"], seg_sel["forecast"]),
+        coverage={f"{lv:g}": m.coverage(seg_sel["actual"], seg_sel[f"lo_{lv:g}"],
+                                        seg_sel[f"hi_{lv:g}"]) for lv in levels},
+        mase_seasonal_naive=float(np.mean(sn)) if sn else None)
+    return overall, per

@@ -30,6 +30,34 @@ from forecasting.models import (BaseForecaster, Combination, GroupSeasonal, Naiv
                                 WindowMean, default_candidates, intermittent_candidates)
 from forecasting.selection import Method, Path
 
+# A candidate that raises one of these on a window of data has failed to fit it: it drops out
+# there and the failure is recorded (``SeriesResult.failures``). A bug raises something else
+# and must propagate, whatever the library: never swallow these.
+PROGRAMMING_ERRORS = (TypeError, AttributeError, NameError, AssertionError, KeyError, IndexError)
+FIT_ERRORS = (ValueError, ArithmeticError, NotImplementedError)  # LinAlgError is a ValueError
+
+Failure = tuple[str, int | None, str]   # (model, training length of the fold | None = final fit, error)
+
+
+def is_fit_failure(err: BaseException) -> bool:
+    """A numerical or fit failure (recorded, the candidate drops out) rather than a bug (raised).
+
+    ValueError (LinAlgError too), FloatingPointError, ZeroDivisionError and other arithmetic
+    errors, NotImplementedError (statsforecast's "tiny datasets"), statsforecast's bare
+    ``Exception("no model able to be fitted")`` and statsmodels' own exceptions are failures.
+    """
+    if isinstance(err, PROGRAMMING_ERRORS):
+        return False
+    if isinstance(err, FIT_ERRORS):
+        return True
+    return type(err) is Exception or type(err).__module__.startswith("statsmodels.")
+
+
+def error_text(err: BaseException) -> str:
+    text = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
 INTERMITTENT_ZERO_SHARE = 0.3   # at least 30% periods without bookings
 INTERMITTENT_ADI = 1.32         # Syntetos-Boylan cut-off on the average demand interval
 
@@ -84,6 +112,7 @@ class SeriesResult:
     backtest: list[dict[str, Any]]            # long rows: origin, step, actual, forecast, model, ...
     candidate_mase: dict[str, float]
     selected_errors: np.ndarray | None        # honest backtest errors (folds x horizon), for MinT
+    failures: list[Failure] = field(default_factory=list)   # candidates that failed to fit
 
 
 # -- profiling ---------------------------------------------------------------------------------
@@ -150,49 +179,71 @@ def candidates_for(profile: SeriesProfile, config: BacktestConfig,
 
 # -- work units (run in workers) ----------------------------------------------------------------
 
-def _fit_predict(model: BaseForecaster, y: np.ndarray, h: int, m: int):
+def _fit_predict(model: BaseForecaster, y: np.ndarray, h: int, m: int,
+                 failures: list[Failure]) -> Path | None:
     try:
         return model.clone().fit(y, m).predict(h)
-    except Exception:  # noqa: BLE001 - a candidate that cannot fit this window just drops out
+    except Exception as err:  # noqa: BLE001 - sorted: a bug is raised again
+        if not is_fit_failure(err):
+            raise
+        failures.append((model.name, len(y), error_text(err)))
         return None
 
 
 def run_backtest_unit(unit: tuple[int, np.ndarray, int, tuple[BaseForecaster, ...], int, int]):
-    """Fit every candidate on y[:origin] and forecast h steps: {name: (mean, sigma) | None}."""
+    """Fit every candidate on y[:origin] and forecast h steps:
+    (index, origin, {name: (mean, sigma) | None}, failures)."""
     index, y, origin, models, h, m = unit
-    return index, origin, {model.name: _fit_predict(model, y[:origin], h, m) for model in models}
+    failures: list[Failure] = []
+    paths = {model.name: _fit_predict(model, y[:origin], h, m, failures) for model in models}
+    return index, origin, paths, failures
 
 
 def forward_backtest(y: np.ndarray, origins: list[int], models: Sequence[BaseForecaster], h: int,
-                     m: int) -> list[dict[str, Path | None]]:
-    """All origins of one series: fit at the first, run forward at the others."""
+                     m: int) -> tuple[list[dict[str, Path | None]], list[Failure]]:
+    """All origins of one series: fit at the first, run forward at the others. A candidate that
+    cannot be fitted at the first origin drops out of every fold."""
     out: list[dict[str, Path | None]] = [{} for _ in origins]
+    failures: list[Failure] = []
     for model in models:
         try:
             fitted = model.clone().fit(y[:origins[0]], m)
             out[0][model.name] = fitted.predict(h)
-        except Exception:  # noqa: BLE001 - drops out of this series' backtest
+        except Exception as err:  # noqa: BLE001 - sorted: a bug is raised again
+            if not is_fit_failure(err):
+                raise
+            failures.append((model.name, origins[0], error_text(err)))
             for fold in out:
                 fold[model.name] = None
             continue
         for j, origin in enumerate(origins[1:], start=1):
             try:
                 out[j][model.name] = fitted.forward(y[:origin], h)
-            except Exception:  # noqa: BLE001
+            except Exception as err:  # noqa: BLE001 - sorted: a bug is raised again
+                if not is_fit_failure(err):
+                    raise
+                failures.append((model.name, origin, error_text(err)))
                 out[j][model.name] = None
-    return out
+    return out, failures
 
 
 def fit_final(y: np.ndarray, model: BaseForecaster, fallback: BaseForecaster, h: int,
-              m: int) -> tuple[BaseForecaster, Path]:
-    """Fit the chosen method on the whole series; fall back if it fails on the full window."""
+              m: int, failures: list[Failure] | None = None) -> tuple[BaseForecaster, Path]:
+    """Fit the chosen method on the whole series; fall back if it fails on the full window
+    (the failure is appended to ``failures``)."""
+    errors = []
     for candidate in (model, fallback):
         try:
             fitted = candidate.clone().fit(y, m)
             return fitted, fitted.predict(h)
-        except Exception:  # noqa: BLE001
-            continue
-    raise RuntimeError(f"neither {model.name} nor {fallback.name} could be fitted")
+        except Exception as err:  # noqa: BLE001 - sorted: a bug is raised again
+            if not is_fit_failure(err):
+                raise
+            errors.append(error_text(err))
+            if failures is not None:
+                failures.append((candidate.name, None, error_text(err)))
+    raise RuntimeError(f"neither {model.name} ({errors[0]}) nor {fallback.name} ({errors[-1]}) "
+                       "could be fitted on the whole history")
 
 
 @dataclass
@@ -207,6 +258,7 @@ class SeriesWork:
     fitted: BaseForecaster
     mean: np.ndarray
     sigma: np.ndarray
+    failures: list[Failure] = field(default_factory=list)
 
 
 def select_series(y: np.ndarray, profile: SeriesProfile, cands: Sequence[BaseForecaster],
@@ -244,16 +296,23 @@ def run_series_unit(unit: tuple[np.ndarray, SeriesProfile, tuple[BaseForecaster,
     """Backtest (unless the folds came precomputed), select and fit one series."""
     y, profile, cands, config, folds = unit
     h, m = config.horizon, config.season_length
+    failures: list[Failure] = []
     if folds is None:
-        folds = forward_backtest(y, profile.origins, cands, h, m) if profile.origins else []
+        folds, failures = (forward_backtest(y, profile.origins, cands, h, m) if profile.origins
+                           else ([], []))
     chosen, honest, abs_z, cand_mase = select_series(y, profile, cands, folds, config)
     # the fallbacks by name, for series too short to backtest; candidates take precedence
     models = {"seasonal_naive": SeasonalNaive(), "naive": Naive(), "window_mean": WindowMean()}
     models.update({c.name: c for c in cands})
+    final_failures: list[Failure] = []
     fitted, (mean, sigma) = fit_final(y, _build_method(chosen, models), fallback_model(y, config),
-                                      h, m)
+                                      h, m, final_failures)
+    # a failed combination is named by its members, as in the notes and the forecast
+    failures += [(selection.method_name(chosen) if name == "combination" else name, origin, error)
+                 for name, origin, error in final_failures]
     return SeriesWork(folds=folds, chosen=chosen, honest=honest, abs_z=abs_z,
-                      candidate_mase=cand_mase, fitted=fitted, mean=mean, sigma=sigma)
+                      candidate_mase=cand_mase, fitted=fitted, mean=mean, sigma=sigma,
+                      failures=failures)
 
 
 def _run_batch(func: Callable, batch: list) -> list:
@@ -340,12 +399,14 @@ def _run_forecast(series: dict[str, np.ndarray], config: BacktestConfig,
     cands = [candidates_for(p, config, r) for p, r in zip(profiles, refs)]
 
     folds: list[list[dict] | None] = [None] * len(keys)
+    fold_failures: list[list[Failure]] = [[] for _ in keys]
     if config.refit:  # folds fan out as their own units, then the series units select and fit
         units = [(i, ys[i], origin, cands[i], h, m)
                  for i, p in enumerate(profiles) for origin in p.origins]
         folds = [[] for _ in keys]
-        for index, origin, paths in parallel_map(run_backtest_unit, units, n_jobs):
+        for index, origin, paths, failed in parallel_map(run_backtest_unit, units, n_jobs):
             folds[index].append(paths)
+            fold_failures[index] += failed
     work: list[SeriesWork] = parallel_map(
         run_series_unit, [(ys[i], profiles[i], cands[i], config, folds[i])
                           for i in range(len(keys))], n_jobs)
@@ -384,14 +445,18 @@ def _run_forecast(series: dict[str, np.ndarray], config: BacktestConfig,
                   for lv in config.levels}
         method = selection.method_name(w.chosen)
         if w.fitted.name != (w.chosen if isinstance(w.chosen, str) else "combination"):
-            p.notes.append(f"{p.key}: {method} failed on the full history; used {w.fitted.name}.")
+            reason = next((e for name, origin, e in w.failures
+                           if origin is None and name == method), None)
+            p.notes.append(f"{p.key}: {method} failed on the full history"
+                           + (f" ({reason})" if reason else "") + f"; used {w.fitted.name}.")
             method = w.fitted.name
         bt_rows, sel_err = _backtest_rows(p, ys[i], cands[i], w.folds, w.honest, w.abs_z,
                                           pool_wo, k_max, config)
         results.append(SeriesResult(key=p.key, profile=p, method=method, mean=mean,
                                     sigma=w.sigma, factors=factors, bounds=bounds,
                                     model=w.fitted, backtest=bt_rows,
-                                    candidate_mase=w.candidate_mase, selected_errors=sel_err))
+                                    candidate_mase=w.candidate_mase, selected_errors=sel_err,
+                                    failures=fold_failures[i] + w.failures))
     return results
 
 

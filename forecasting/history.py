@@ -35,7 +35,7 @@ def parse_frequency(freq: str) -> Frequency:
     if code is None:
         raise ForecastInputError(
             f"frequency: unknown value {freq!r}; expected one of 'M' (monthly) or 'Q' (quarterly). "
-            "Hint: pass --freq M or --freq Q."
+            "Hint: pass freq='M' or freq='Q'."
         )
     return Frequency(code=code, season_length=FREQUENCIES[code][0])
 
@@ -83,7 +83,7 @@ def validate_history(history: pd.DataFrame, freq: str | Frequency = "M", *,
         raise ForecastInputError(
             f"{table}: missing column(s) {', '.join(repr(c) for c in missing)}; expected columns "
             f"{segment_col!r}, {period_col!r}, {value_col!r}; got {list(map(str, history.columns))}. "
-            "Hint: name yours with --segment-col/--period-col/--value-col.")
+            "Hint: name yours with segment_col, period_col and value_col.")
     if history.empty:
         raise ForecastInputError(f"{table}: no rows; expected at least one (segment, period) row.")
     frame = history.reset_index(drop=True)
@@ -105,7 +105,7 @@ def validate_history(history: pd.DataFrame, freq: str | Frequency = "M", *,
         rows = list(np.flatnonzero((values < 0).to_numpy()))
         raise input_error(table, value_col, "negative bookings", rows,
                           expected="amounts >= 0", got=f"minimum {values.min():g}",
-                          hint="pass --allow-negative (allow_negative=True) if these are refunds.")
+                          hint="pass allow_negative=True if these are refunds.")
     out = pd.DataFrame({"segment": segment.astype(str).to_numpy(), "period": period.to_numpy(),
                         "bookings": values.astype(float).to_numpy()})
     dup = out.duplicated(["segment", "period"], keep=False)
@@ -146,7 +146,7 @@ def _complete_periods(frame: pd.DataFrame, freq: Frequency, fill_missing: str | 
             f"{table}: column '{period_col}': segment {names[k]!r} has no row for {len(gaps)} "
             f"{freq.label}(s): {shown}; expected one row per {freq.label} from "
             f"{full[0]} to {full[-1]}. Hint: add the rows with 0 bookings, or pass "
-            "--fill-missing zero (fill_missing='zero') to treat missing periods as no bookings.")
+            "fill_missing='zero' to treat missing periods as no bookings.")
     # row of (segment k, ordinal o) in the output: offset[k] + o - first[k]
     offset = np.concatenate([[0], np.cumsum(length)[:-1]])
     out_codes = np.repeat(np.arange(len(names)), length)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from forecasting.config import ForecastConfig, configure
 from forecasting.errors import ForecastInputError, input_error
 from forecasting.history import _closed_dates, _won_flags
 
@@ -362,15 +363,22 @@ def calibrated_spread(opps: pd.DataFrame, as_of: pd.Timestamp, quarters: int = 4
     return max(1.0, float(np.quantile(needed, level / 100))), len(needed)
 
 
-def forecast_pipeline(opportunities: pd.DataFrame, as_of=None, targets: pd.DataFrame | None = None,
-                      *, n_simulations: int = 10_000, random_state: int | None = 0,
-                      levels: tuple[float, ...] = (80.0,),
-                      calibration_quarters: int = 4) -> PipelineResult:
+def forecast_pipeline(opportunities: pd.DataFrame, config: ForecastConfig | None = None, *,
+                      as_of=None, targets: pd.DataFrame | None = None,
+                      random_state: int | None = 0, **overrides) -> PipelineResult:
     """Coming-quarter bookings per segment from closed-to-date, open pipeline and new business.
 
-    The interval is widened by :func:`calibrated_spread` over the last ``calibration_quarters``
-    quarters (0: the simulation's own spread).
+    ``config`` is the forecasting engine's ``ForecastConfig``; this forecast reads its
+    ``n_simulations`` (Monte Carlo draws), ``calibration_quarters`` (the interval is widened by
+    :func:`calibrated_spread` over that many past quarters; 0: the simulation's own spread) and
+    ``levels`` (80 always: p10/p90; others as lo_L/hi_L columns). ``overrides`` are
+    ``ForecastConfig`` field names, e.g. ``forecast_pipeline(opps, n_simulations=2000)``.
+    ``as_of``: the export date (default: the latest date in the table); ``targets`` adds the gap
+    and the probability of reaching them.
     """
+    config = configure(config, overrides, caller="forecast_pipeline")
+    n_simulations, calibration_quarters = config.n_simulations, config.calibration_quarters
+    levels = config.interval_levels
     opps = canonical_opportunities(opportunities)
     stamp_max = pd.concat([opps["created"], opps["closed"].dropna()]).max()
     as_of = pd.Timestamp(as_of) if as_of is not None else stamp_max.normalize()

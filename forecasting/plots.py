@@ -1,14 +1,21 @@
-"""Fan charts: history, p50 and the interval bands (matplotlib; the caller saves the figure)."""
+"""Fan charts: history, p50 and the interval bands (matplotlib ``Figure`` objects, no pyplot
+state and no files: the caller saves or shows them)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
+from matplotlib.figure import Figure
+
+from forecasting.results import metric_key
+
+if TYPE_CHECKING:
+    from forecasting.api import ForecastResult
 
 
-def fan_chart(history: pd.DataFrame, forecast: pd.DataFrame, title: str):
+def fan_chart(history: pd.DataFrame, forecast: pd.DataFrame, title: str) -> Figure:
     """``history``: period (Period), bookings; ``forecast``: period (YYYY-MM-DD), p10, p50, p90,
     and lo_L/hi_L columns for wider levels. Returns a matplotlib Figure."""
-    from matplotlib.figure import Figure
-
     fig = Figure(figsize=(8, 4), dpi=100)
     ax = fig.add_subplot(1, 1, 1)
     hist_x = pd.PeriodIndex(history["period"]).to_timestamp()
@@ -27,3 +34,25 @@ def fan_chart(history: pd.DataFrame, forecast: pd.DataFrame, title: str):
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def fan_charts(result: "ForecastResult") -> dict[str, Figure]:
+    """A fan chart per segment and for the company total: ``{"fan_<segment>": Figure, ...,
+    "fan_total": Figure}`` (names lower case, [a-z0-9_-], sorted by segment; the hub saves each
+    as ``<name>.png``). Regions are left to the forecast table. With one segment, its chart is
+    also the total's."""
+    hist = result.history
+    totals = hist.groupby("period", as_index=False)["bookings"].sum()
+    known = set(hist["segment"])
+    figures: dict[str, Figure] = {}
+    for name, frame in result.forecast.groupby("segment", sort=True):
+        if name in known:
+            series = hist[hist["segment"] == name]
+        elif frame["level"].iloc[0] == "total":
+            series = totals
+        else:
+            continue  # a region: its table rows are enough
+        figures[f"fan_{metric_key(str(name))}"] = fan_chart(series, frame, f"{name}: bookings forecast")
+    if "fan_total" not in figures and not result.forecast.empty:
+        figures["fan_total"] = fan_chart(totals, result.forecast, "Total: bookings forecast")
+    return figures

@@ -157,8 +157,11 @@ def forecast_vs_target(forecast: pd.DataFrame, targets: pd.DataFrame, period: pd
     return out
 
 
-def backtest_accuracy(metrics: Mapping[str, object]) -> pd.DataFrame:
-    """``ForecastResult.metrics`` as one row per segment (scalar metrics only), overall last."""
+def backtest_accuracy(metrics) -> pd.DataFrame:
+    """``ForecastResult.metrics`` (a ``ForecastMetrics``, or its ``to_dict()``) as one row per
+    segment (scalar metrics only), overall last."""
+    if hasattr(metrics, "to_dict"):
+        metrics = metrics.to_dict()
     rows = []
     for segment, values in dict(metrics.get("segments", {})).items():  # type: ignore[arg-type]
         rows.append({"segment": segment, **{k: v for k, v in dict(values).items() if not isinstance(v, dict)}})
@@ -196,19 +199,20 @@ RATES = ("mql_to_sql_rate", "sql_to_opportunity_rate", "win_rate")
 
 
 def scaled_assumptions(kpis: pd.DataFrame, targets: pd.DataFrame, changes: Mapping[str, float], base=None,
-                       *, min_records: int = 30):
-    """``base`` (a ``FunnelAssumptions``) with drivers moved by relative ``changes``.
+                       *, min_records: int | None = None):
+    """``base`` (a ``FunnelConfig``) with drivers moved by relative ``changes``.
 
     ``changes`` maps a driver to a relative move, e.g. ``{"mql_to_sql_rate": -0.10,
     "avg_deal_size": 0.05, "sales_cycle_days": 0.20}``: each segment's value (its override in
     ``base``, else the estimate from the data) times (1 + change); rates are capped at 1.
-    ``target_growth`` is not a driver: set it with ``dataclasses.replace``.
+    ``target_growth`` is not a driver: set it with ``dataclasses.replace``. ``min_records``:
+    None takes ``base.min_records``.
     """
     import dataclasses
 
-    from forecasting.funnel import FunnelAssumptions, estimate_drivers, monthly_targets
+    from forecasting.funnel import FunnelConfig, estimate_drivers, monthly_targets
 
-    base = base or FunnelAssumptions()
+    base = base or FunnelConfig()
     unknown = sorted(set(changes) - set(SCALABLE))
     if unknown:
         raise ForecastInputError(f"funnel scenario: cannot scale {unknown}; expected drivers among {SCALABLE} "
@@ -223,7 +227,7 @@ def scaled_assumptions(kpis: pd.DataFrame, targets: pd.DataFrame, changes: Mappi
         current = drivers[drivers["driver"] == name].set_index("segment")["value"]
         if current.empty:
             raise ForecastInputError(f"funnel scenario: no estimate of {name} in the data (no leads table?); "
-                                     f"set it in FunnelAssumptions instead.")
+                                     f"set it in FunnelConfig instead.")
         moved = {str(s): float(v) * (1.0 + float(change)) for s, v in current.items()}
         overrides[name] = {s: min(1.0, v) for s, v in moved.items()} if name in RATES else moved
     return dataclasses.replace(base, **overrides)
@@ -238,9 +242,10 @@ def funnel_scenarios(
     opportunities: pd.DataFrame | None = None,
     leads: pd.DataFrame | None = None,
     lead_scores: pd.DataFrame | None = None,
-    min_records: int = 30,
+    min_records: int | None = None,
 ) -> FunnelScenarios:
-    """The funnel plan (won deals -> MQLs) and headcount for each named ``FunnelAssumptions``.
+    """The funnel plan (won deals -> MQLs) and headcount for each named ``FunnelConfig``
+    (``min_records``: None takes each scenario's own).
 
     The KPIs are computed once; each scenario only changes the assumptions worked back from the
     target, so differences between scenarios are the assumptions' doing alone.
@@ -248,7 +253,7 @@ def funnel_scenarios(
     from forecasting.funnel import build_funnel_plan, funnel_totals, plan_headcount
 
     if not scenarios:
-        raise ForecastInputError("funnel scenarios: expected at least one named scenario, e.g. {'base': FunnelAssumptions()}.")
+        raise ForecastInputError("funnel scenarios: expected at least one named scenario, e.g. {'base': FunnelConfig()}.")
     goals, heads, plans = [], [], {}
     for name, assumptions in scenarios.items():
         plan = build_funnel_plan(targets, kpis, opportunities=opportunities, leads=leads, lead_scores=lead_scores,

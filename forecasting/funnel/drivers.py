@@ -1,6 +1,6 @@
 """The funnel's drivers per segment: deal size, the three rates and the three lags.
 
-Each comes from, in order: an override in :class:`FunnelAssumptions`; the segment's KPI when it
+Each comes from, in order: an override in :class:`FunnelConfig`; the segment's KPI when it
 rests on at least ``min_records`` records; the all-segment KPI (``fallback_to_overall``; a thin
 segment borrows the company's rate rather than trusting 3 deals); the segment's thin KPI; a
 default (the two lead-side lags only). The ``source`` column says which.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecasting.funnel.assumptions import FunnelAssumptions
+from forecasting.funnel.config import FunnelConfig
 from forecasting.funnel.errors import input_error
 from forecasting.funnel.prep import OVERALL
 
@@ -55,9 +55,13 @@ def _fixed(value: float, source: str) -> dict:
                 kpi_segment="")
 
 
-def estimate_drivers(kpis: pd.DataFrame, segments: list[str], assumptions: FunnelAssumptions,
-                     min_records: int = 30) -> pd.DataFrame:
-    """One row per segment and driver, plus the derived ``sql_to_opportunity_days``."""
+def estimate_drivers(kpis: pd.DataFrame, segments: list[str], assumptions: FunnelConfig,
+                     min_records: int | None = None) -> pd.DataFrame:
+    """One row per segment and driver, plus the derived ``sql_to_opportunity_days``.
+
+    ``min_records``: None takes ``assumptions.min_records``."""
+    if min_records is None:
+        min_records = assumptions.min_records
     history = set(kpis["segment"].unique()) - {OVERALL}
     lead_side = has_lead_side(kpis, assumptions)
     lookup = _kpi_lookup(kpis)
@@ -88,7 +92,7 @@ def estimate_drivers(kpis: pd.DataFrame, segments: list[str], assumptions: Funne
                     f"the {rate.replace('_', ' ')} of segment '{segment}' is 0 "
                     f"({found[rate]['n_records']} records, source: {found[rate]['source']}), so no number of "
                     "deals upstream reaches the target", f"{rate} > 0", "0",
-                    f"check the is_won / is_sql labels, or set {rate} in FunnelAssumptions",
+                    f"check the is_won / is_sql labels, or set {rate} in FunnelConfig",
                 )
         missing = [d for d in needed if d not in found]
         if missing:
@@ -97,13 +101,13 @@ def estimate_drivers(kpis: pd.DataFrame, segments: list[str], assumptions: Funne
                     "targets", "segment", f"segment '{segment}' has a target but no history",
                     f"a segment of the opportunities ({', '.join(sorted(history))})", repr(segment),
                     "check the spelling in the targets file, or give "
-                    f"{', '.join(missing)} for it in FunnelAssumptions",
+                    f"{', '.join(missing)} for it in FunnelConfig",
                 )
             raise input_error(
                 "opportunities" if missing[0] in ("avg_deal_size", "win_rate", "sales_cycle_days") else "leads",
                 None, f"cannot estimate {', '.join(missing)} for segment '{segment}'",
                 "closed deals (and decided leads) in the KPI window", "none",
-                "widen the window (window_months), provide the leads file, or set the value in FunnelAssumptions",
+                "widen the window (window_months), provide the leads file, or set the value in FunnelConfig",
             )
         if not lead_side:
             # No leads: the plan stops at opportunities (a note, not an error).
@@ -127,7 +131,7 @@ def estimate_drivers(kpis: pd.DataFrame, segments: list[str], assumptions: Funne
     return pd.DataFrame(rows, columns=DRIVER_COLUMNS)
 
 
-def has_lead_side(kpis: pd.DataFrame, assumptions: FunnelAssumptions) -> bool:
+def has_lead_side(kpis: pd.DataFrame, assumptions: FunnelConfig) -> bool:
     """True when the SQL and MQL stages can be planned: lead KPIs exist, or both rates are given."""
     measured = kpis["kpi"].isin(LEAD_DRIVERS).any()
     given = all(getattr(assumptions, d) is not None for d in LEAD_DRIVERS)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecasting.funnel.assumptions import FunnelAssumptions
+from forecasting.funnel.config import FunnelConfig
 from forecasting.funnel.prep import OVERALL, prepare_targets, require_columns
 
 HEADCOUNT_COLUMNS = ["segment", "target_period", "role", "needed", "needed_peak", "on_file",
@@ -49,10 +49,10 @@ def plan_headcount(
     plan: pd.DataFrame,
     kpis: pd.DataFrame,
     reps: pd.DataFrame | None = None,
-    assumptions: FunnelAssumptions | None = None,
+    assumptions: FunnelConfig | None = None,
 ) -> pd.DataFrame:
     """The ``headcount`` table: one row per segment, target period and role (plus ``ALL``)."""
-    assumptions = assumptions or FunnelAssumptions()
+    assumptions = assumptions or FunnelConfig()
     frame = prepare_targets(targets)
     on_file = _reps_on_file(reps)
     has_roles = reps is not None and "role" in reps.columns
@@ -62,22 +62,22 @@ def plan_headcount(
         target = float(t.target) * (1.0 + assumptions.target_growth)
         quota = assumptions.get("quota_per_rep_month", t.segment)
         if quota is not None:
-            basis = f"quota_per_rep_month {quota:,.0f} x {months} months x attainment {assumptions.attainment:g}"
+            basis = f"quota_per_rep_month {quota:,.0f} x {months} months x attainment {assumptions.expected_attainment:g}"
         else:
             hit = kpis[(kpis["segment"] == t.segment) & (kpis["kpi"] == "bookings_per_rep_month")]
             if not hit.empty and hit.iloc[0]["value"] > 0:
-                quota = float(hit.iloc[0]["value"]) / assumptions.attainment
+                quota = float(hit.iloc[0]["value"]) / assumptions.expected_attainment
                 basis = (f"history: {hit.iloc[0]['value']:,.0f} bookings per rep-month / attainment "
-                         f"{assumptions.attainment:g} = quota {quota:,.0f}")
+                         f"{assumptions.expected_attainment:g} = quota {quota:,.0f}")
         if quota is not None:
-            needed_ae = target / (quota * months * assumptions.attainment)
+            needed_ae = target / (quota * months * assumptions.expected_attainment)
         else:
             needed_ae, basis = np.nan, "unknown: set quota_per_rep_month (no owner_rep_id in the history)"
         rows.append(dict(segment=t.segment, target_period=t.period, role="ae", needed=needed_ae,
                          needed_peak=needed_ae, basis=basis))
         sqls = plan[(plan["segment"] == t.segment) & (plan["target_period"] == t.period)
                     & (plan["stage"] == "sql")]
-        per_sdr = assumptions.get("sqls_per_sdr_month", t.segment)
+        per_sdr = assumptions.get("sqls_per_sdr_per_month", t.segment)
         if sqls.empty or per_sdr is None:
             needed, peak, basis = np.nan, np.nan, "unknown: no SQL stage in the plan (no leads)"
         else:

@@ -24,7 +24,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from forecasting.funnel.assumptions import FunnelAssumptions
+from forecasting.funnel.config import FunnelConfig
 from forecasting.funnel.bookings import month_shares
 from forecasting.funnel.drivers import driver_table, estimate_drivers
 from forecasting.funnel.errors import input_error
@@ -53,7 +53,7 @@ def months_back(days: float) -> int:
 
 
 def monthly_targets(targets: pd.DataFrame, opportunities: pd.DataFrame | None,
-                    assumptions: FunnelAssumptions, shares: pd.DataFrame | None = None) -> pd.DataFrame:
+                    assumptions: FunnelConfig, shares: pd.DataFrame | None = None) -> pd.DataFrame:
     """segment, target_period, month (Timestamp), bookings_target: each target split into months.
 
     ``history``: each month's share of its calendar quarter in past bookings (segment, else all
@@ -91,8 +91,8 @@ def build_funnel_plan(
     opportunities: pd.DataFrame | None = None,
     leads: pd.DataFrame | None = None,
     lead_scores: pd.DataFrame | None = None,
-    assumptions: FunnelAssumptions | None = None,
-    min_records: int = 30,
+    assumptions: FunnelConfig | None = None,
+    min_records: int | None = None,
     drivers: pd.DataFrame | None = None,
     shares: pd.DataFrame | None = None,
     open_sqls: pd.Series | None = None,
@@ -104,8 +104,9 @@ def build_funnel_plan(
     open MQLs) with ``leads`` (for the segment and which leads are open) lowers the MQL goal.
     Without lead KPIs the plan stops at the opportunity stage. ``drivers``, ``shares`` and
     ``open_sqls`` (expected SQLs from open MQLs per segment) may be passed precomputed (what-if loops).
+    ``min_records``: None takes ``assumptions.min_records``.
     """
-    assumptions = assumptions or FunnelAssumptions()
+    assumptions = assumptions or FunnelConfig()
     monthly = monthly_targets(targets, opportunities, assumptions, shares)
     segments = sorted(monthly["segment"].unique().tolist())
     if drivers is None:

@@ -1,31 +1,26 @@
-"""Funnel plots (matplotlib, no display needed): the funnel per segment and the monthly goals."""
+"""Funnel plots: the funnel per segment and the monthly goals, as matplotlib ``Figure`` objects
+(no pyplot state, no backend switch, no files: the caller saves or shows them)."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-import matplotlib
-
-matplotlib.use("Agg")  # before pyplot: files only, never a window
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from forecasting.funnel.plan import STAGES  # noqa: E402
+from forecasting.funnel.plan import STAGES
 
 STAGE_LABELS = {"mql": "MQLs", "sql": "SQLs", "opportunity": "Opportunities", "won": "Won deals"}
 COLORS = {"mql": "#4c78a8", "sql": "#72b7b2", "opportunity": "#f58518", "won": "#54a24b"}
 
 
-def plot_funnel(plan: pd.DataFrame) -> plt.Figure:
+def plot_funnel(plan: pd.DataFrame) -> Figure:
     """One funnel per segment: the plan's total requirement per stage, widest (MQL) on top.
 
     The light bar is what is required; the dark bar what is still needed once the open MQLs'
     expected SQLs are counted. Bar labels give the count and the conversion rate to the stage below.
     """
     segments = sorted(plan["segment"].unique())
-    fig, axes = plt.subplots(1, max(1, len(segments)), figsize=(4.2 * max(1, len(segments)), 3.6),
-                             squeeze=False)
+    fig = Figure(figsize=(4.2 * max(1, len(segments)), 3.6))
+    axes = fig.subplots(1, max(1, len(segments)), squeeze=False)
     for ax, segment in zip(axes[0], segments):
         part = plan[plan["segment"] == segment]
         stages = [s for s in reversed(STAGES) if s in set(part["stage"])]
@@ -51,11 +46,11 @@ def plot_funnel(plan: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def plot_monthly_goals(plan: pd.DataFrame) -> plt.Figure:
+def plot_monthly_goals(plan: pd.DataFrame) -> Figure:
     """Still-needed volume per stage and month, one panel per segment (shows the lag placement)."""
     segments = sorted(plan["segment"].unique())
-    fig, axes = plt.subplots(len(segments), 1, figsize=(8, 2.6 * max(1, len(segments))), squeeze=False,
-                             sharex=True)
+    fig = Figure(figsize=(8, 2.6 * max(1, len(segments))))
+    axes = fig.subplots(max(1, len(segments)), 1, squeeze=False, sharex=True)
     periods = sorted(plan["period"].unique())
     x = np.arange(len(periods))
     for ax, segment in zip(axes[:, 0], segments):
@@ -74,16 +69,10 @@ def plot_monthly_goals(plan: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def save_funnel_plots(plan: pd.DataFrame, out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Write funnel.png and monthly_goals.png; returns their paths."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, make in (("funnel.png", plot_funnel), ("monthly_goals.png", plot_monthly_goals)):
-        fig = make(plan)
-        path = out_dir / name
-        # Fixed metadata so identical plans give identical PNG bytes.
-        fig.savefig(path, dpi=110, metadata={"Software": None})
-        plt.close(fig)
-        paths.append(path)
-    return paths
+def funnel_figures(plan: pd.DataFrame) -> dict[str, Figure]:
+    """``{"funnel": plot_funnel(plan), "monthly_goals": plot_monthly_goals(plan)}``.
+
+    The names are the files' stems the hub writes (funnel.png, monthly_goals.png); saving with
+    ``metadata={"Software": None}`` keeps identical plans byte-identical.
+    """
+    return {"funnel": plot_funnel(plan), "monthly_goals": plot_monthly_goals(plan)}

@@ -5,7 +5,7 @@ import dataclasses
 
 import pandas as pd
 
-from forecasting.funnel.assumptions import RATE_FIELDS, FunnelAssumptions
+from forecasting.funnel.config import RATE_FIELDS, FunnelConfig
 from forecasting.funnel.drivers import estimate_drivers
 from forecasting.funnel.bookings import month_shares
 from forecasting.funnel.plan import build_funnel_plan, expected_sqls_from_open, monthly_targets
@@ -27,9 +27,9 @@ def funnel_sensitivity(
     targets: pd.DataFrame,
     kpis: pd.DataFrame,
     *,
-    assumptions: FunnelAssumptions | None = None,
+    assumptions: FunnelConfig | None = None,
     change: float = 0.10,
-    min_records: int = 30,
+    min_records: int | None = None,
     **plan_kwargs,
 ) -> pd.DataFrame:
     """The MQL goal (``still_needed`` summed over the plan) with one driver moved at a time.
@@ -42,7 +42,9 @@ def funnel_sensitivity(
     cover SQL months from the as-of date on). Within each method the rows are sorted by the
     largest absolute effect over all segments first.
     """
-    assumptions = assumptions or FunnelAssumptions()
+    assumptions = assumptions or FunnelConfig()
+    if min_records is None:
+        min_records = assumptions.min_records
     segments = sorted(monthly_targets(targets, None, assumptions)["segment"].unique())
     drivers = estimate_drivers(kpis, segments, assumptions, min_records)
     if "mql_to_sql_rate" not in set(drivers["driver"]):

@@ -1,0 +1,108 @@
+"""The whole funnel in one call: KPIs, drivers, the plan worked back from the target, totals,
+headcount and sensitivity, from validated frames (no files, no MLflow: the hub writes and logs).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from forecasting.funnel.config import FunnelConfig
+from forecasting.funnel.drivers import estimate_drivers
+from forecasting.funnel.headcount import plan_headcount
+from forecasting.funnel.kpis import compute_kpis
+from forecasting.funnel.plan import build_funnel_plan, funnel_totals
+from forecasting.funnel.prep import OVERALL
+from forecasting.funnel.sensitivity import funnel_sensitivity
+
+
+@dataclass(frozen=True)
+class FunnelResult:
+    """Every table the funnel produces, the configuration it ran with, and notes for the user."""
+
+    kpis: pd.DataFrame          # compute_kpis: one row per segment and KPI
+    drivers: pd.DataFrame       # estimate_drivers: the value each driver took, and its source
+    plan: pd.DataFrame          # build_funnel_plan: PLAN_COLUMNS
+    totals: pd.DataFrame        # funnel_totals: per segment and stage over the plan period
+    headcount: pd.DataFrame     # plan_headcount: AEs and SDRs needed against the reps on file
+    sensitivity: pd.DataFrame   # funnel_sensitivity: which assumption moves the MQL goal most
+    notes: list[str] = field(default_factory=list)
+    config: FunnelConfig = field(default_factory=FunnelConfig)
+
+    def summary(self) -> dict[str, Any]:
+        """Headline numbers (per segment and overall): the SLA goals and the hiring gap."""
+        out: dict[str, Any] = {}
+        for row in self.totals.itertuples():
+            out[f"{row.segment}.{row.stage}_required"] = round(float(row.required), 2)
+            out[f"{row.segment}.{row.stage}_still_needed"] = round(float(row.still_needed), 2)
+        for row in self.headcount[self.headcount["segment"] == OVERALL].itertuples():
+            out[f"{OVERALL}.{row.role}_needed.{row.target_period}"] = round(float(row.needed), 2)
+        out["low_sample_kpis"] = int(self.kpis["low_sample"].sum())
+        return out
+
+    def metrics(self) -> dict[str, float]:
+        """``summary()`` as MLflow metrics: finite numbers only, keys without spaces."""
+        return {key.replace(" ", "_"): float(value) for key, value in self.summary().items()
+                if isinstance(value, (int, float)) and math.isfinite(value)}
+
+
+def compute_funnel(
+    opportunities: pd.DataFrame,
+    targets: pd.DataFrame,
+    *,
+    leads: pd.DataFrame | None = None,
+    reps: pd.DataFrame | None = None,
+    lead_scores: pd.DataFrame | None = None,
+    config: FunnelConfig | None = None,
+    random_state: int | None = 0,
+    **overrides: Any,
+) -> FunnelResult:
+    """All funnel tables from validated frames.
+
+    ``config`` holds every setting (default ``FunnelConfig()``); ``overrides`` are
+    ``FunnelConfig`` field names that replace single values, e.g.
+    ``compute_funnel(opps, targets, expected_attainment=0.7)``. ``random_state`` seeds the
+    bootstrap intervals of the KPIs. Without ``leads`` the plan stops at opportunities;
+    ``lead_scores`` (lead_id, probability of the open MQLs) lower the MQL goal.
+    """
+    config = _configured(config, overrides)
+    notes: list[str] = []
+    kpis = compute_kpis(opportunities, leads, targets, min_records=config.min_records,
+                        window_months=config.window_months, stage_order=config.stage_order,
+                        random_state=random_state)
+    segments = sorted(pd.Series(targets["segment"]).astype(str).str.strip().unique())
+    drivers = estimate_drivers(kpis, segments, config)
+    if leads is None:
+        notes.append("no leads table: the plan stops at opportunities (no SQL or MQL goals)")
+    if lead_scores is not None and leads is None:
+        notes.append("lead scores given without the leads table: scores are taken as all open MQLs")
+    plan = build_funnel_plan(targets, kpis, opportunities=opportunities, leads=leads,
+                             lead_scores=lead_scores, assumptions=config, drivers=drivers)
+    headcount = plan_headcount(targets, plan, kpis, reps, config)
+    sensitivity = funnel_sensitivity(targets, kpis, assumptions=config, opportunities=opportunities,
+                                     leads=leads, lead_scores=lead_scores)
+    borrowed = drivers[drivers["source"].str.startswith(OVERALL)]
+    for row in borrowed.itertuples():
+        notes.append(f"{row.segment}: {row.driver} taken from all segments ({row.source})")
+    if bool(plan["in_past"].any()):
+        first = plan.loc[plan["in_past"], "period"].min()
+        notes.append(f"some requirements fall before the data's as-of month (from {first}): "
+                     "they show what the pipeline should already hold (see in_past)")
+    return FunnelResult(kpis, drivers, plan, funnel_totals(plan), headcount, sensitivity, notes,
+                        config)
+
+
+def _configured(config: FunnelConfig | None, overrides: dict[str, Any]) -> FunnelConfig:
+    if config is not None and not isinstance(config, FunnelConfig):
+        raise TypeError(f"compute_funnel: config must be a FunnelConfig or None; got "
+                        f"{type(config).__name__}. Pass single settings as keywords, e.g. "
+                        "expected_attainment=0.7.")
+    config = config or FunnelConfig()
+    unknown = sorted(set(overrides) - set(config.__pydantic_fields__))
+    if unknown:
+        raise TypeError(f"compute_funnel: unknown setting(s) {unknown}; expected FunnelConfig "
+                        f"fields: {', '.join(config.__pydantic_fields__)}.")
+    return dataclasses.replace(config, **overrides) if overrides else config
