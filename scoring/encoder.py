@@ -222,7 +222,9 @@ class LeadEncoder:
                         out[i, col] = reference - days
                         col += 1
                     floor = math.floor(days) if not math.isnan(days) else math.nan
-                    out[i, col] = math.fmod(floor + 3.0, 7.0) if not math.isnan(days) else math.nan
+                    # Floor modulo (Python's %, like np.mod below), never math.fmod: days before
+                    # 1970 are negative and fmod would give a negative weekday code.
+                    out[i, col] = (floor + 3.0) % 7.0 if not math.isnan(days) else math.nan
                     col += 1
                     if codec.with_hour:
                         out[i, col] = math.floor((days - floor) * 24.0) if not math.isnan(days) else math.nan
@@ -268,7 +270,8 @@ class LeadEncoder:
                     out[:, j] = reference - days
                     j += 1
                 floor = np.floor(days)
-                # 1970-01-01 was a Thursday: Monday = 0.
+                # 1970-01-01 was a Thursday: Monday = 0. np.mod is a floor modulo (0..6 for days
+                # before 1970 too), the same rule as the one-lead path above.
                 out[:, j] = np.mod(floor + 3.0, 7.0)
                 j += 1
                 if codec.with_hour:

@@ -30,7 +30,7 @@ def parse_label(series: pd.Series, *, positive: object | None = None, source: st
         if wanted is None or wanted.lower() not in shown:
             raise ScoringInputError(
                 f"{source}: label column '{name}' has no value {positive!r} (the positive value given). "
-                f"Found: {_listing(distinct)}. Hint: pass one of these as --positive."
+                f"Found: {_listing(distinct)}. Hint: set positive to one of these."
             )
         if len(shown) != 2:
             raise _wrong_count(source, name, distinct, series)
@@ -43,7 +43,7 @@ def parse_label(series: pd.Series, *, positive: object | None = None, source: st
         if len(true_hits) != 1 or len(false_hits) != 1:
             raise ScoringInputError(
                 f"{source}: label column '{name}' has the values {_listing(distinct)}; which one means "
-                f"SQL? Expected 0/1, true/false or yes/no. Hint: pass --positive {distinct[0]!r} "
+                f"SQL? Expected 0/1, true/false or yes/no. Hint: set positive={distinct[0]!r} "
                 "(or the other value)."
             )
         lookup = {true_hits[0]: 1.0, false_hits[0]: 0.0}
@@ -57,8 +57,8 @@ def _wrong_count(source: str, name: object, distinct: list[str], series: pd.Seri
     more = f" and {len(counts) - 10} more" if len(counts) > 10 else ""
     return ScoringInputError(
         f"{source}: label column '{name}' must have exactly two values (SQL or not; empty = open "
-        f"lead), found {len(distinct)}: {found}{more}. Hint: choose the right --target column, or "
-        "map the label to 0/1 before training."
+        f"lead), found {len(distinct)}: {found}{more}. Hint: set target to the right column, or map "
+        "the label to 0/1 before training."
     )
 
 
@@ -75,5 +75,5 @@ def check_class_counts(y: np.ndarray, *, name: str, source: str = "leads") -> No
             raise ScoringInputError(
                 f"{source}: label column '{name}' has {count} {what} among {positives + negatives} "
                 f"closed leads; at least {MIN_PER_CLASS} are needed to train and test a model. "
-                "Hint: export a longer period, or check --positive."
+                "Hint: export a longer period, or check positive (the label value meaning SQL)."
             )

@@ -10,6 +10,7 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 from threadpoolctl import threadpool_limits
 
 from scoring.candidates import Calibrator, GradientBoostingCandidate, LogisticCandidate
+from scoring.config import ScoringConfig
 from scoring.encoder import LeadEncoder
 from scoring.errors import ScoringInputError, first_rows
 from scoring.labels import check_class_counts, parse_label
@@ -43,6 +44,9 @@ class LeadScorer:
     the BLAS/OpenMP threads used while fitting (None: the libraries' default, all cores). On a
     machine shared with other busy processes, 1 thread is often faster than 2: OpenMP threads
     that wait for a busy core spin.
+
+    :meth:`from_config` builds one from a :class:`~scoring.config.ScoringConfig` (the knobs the
+    command line and the plan file set); error messages name that object's fields.
     """
 
     def __init__(self, target: str = "is_sql", id_col: str = "lead_id", time_col: str | None = None,
@@ -61,6 +65,15 @@ class LeadScorer:
         self.n_threads = n_threads
         self.random_state = random_state
 
+    @classmethod
+    def from_config(cls, config: ScoringConfig, *, random_state: int = 0) -> "LeadScorer":
+        """An unfitted scorer with the settings of ``config`` (the seed stays a separate knob)."""
+        return cls(target=config.target, id_col=config.id_column, time_col=config.time_column,
+                   positive=config.positive, exclude=tuple(config.exclude),
+                   tier_thresholds=config.tier_thresholds, calibration=config.calibration,
+                   candidates=tuple(config.candidates), n_threads=config.threads,
+                   random_state=random_state)
+
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
         if self.calibration not in ("sigmoid", "isotonic"):
@@ -78,19 +91,27 @@ class LeadScorer:
                     f"with 100 >= A >= B >= C >= 0. Got {tuple(t)!r} instead.")
 
     def _check_columns(self, frame: pd.DataFrame) -> None:
-        needed = [(self.target, "label"), (self.id_col, "lead id")]
+        # Hints name ScoringConfig's fields: what a user sets in the plan file or on the command line.
+        needed = [(self.target, "label", "target", "name the label column with target"),
+                  (self.id_col, "lead id", "id_column", "name the lead id column with id_column")]
         if self.time_col:
-            needed.append((self.time_col, "time"))
-        for col, what in needed:
+            needed.append((self.time_col, "time", "time_column",
+                           "set time_column to the column holding each lead's creation date, or to "
+                           "None for a stratified random holdout instead of the newest leads"))
+        found = ", ".join(map(str, frame.columns[:20])) + (", ..." if len(frame.columns) > 20 else "")
+        for col, what, param, hint in needed:
             if col not in frame.columns:
                 raise ScoringInputError(
-                    f"leads: the {what} column '{col}' is missing. Columns found: "
-                    f"{', '.join(map(str, frame.columns[:20]))}. Hint: name the right column with "
-                    f"--{ {'label': 'target', 'lead id': 'id', 'time': 'time'}[what] }.")
+                    f"leads: the {what} column '{col}' (parameter {param}) is missing. Columns "
+                    f"found: {found}. Hint: {hint}.")
         bad_exclude = [c for c in self.exclude if c not in frame.columns]
         if bad_exclude:
-            raise ScoringInputError(f"leads: --exclude names columns that are not in the file: "
-                                    f"{', '.join(bad_exclude)}.")
+            raise ScoringInputError(f"leads: the exclude parameter names columns that are not in the "
+                                    f"file: {', '.join(map(str, bad_exclude))}. Columns found: {found}.")
+        if self.time_col and self.time_col in self.exclude:
+            raise ScoringInputError(
+                f"leads: the exclude parameter names '{self.time_col}', the time_column; the time "
+                "column orders the holdout. Hint: set time_column to None for a random holdout.")
 
     def _check_ids(self, frame: pd.DataFrame) -> None:
         ids = frame[self.id_col].map(clean_token)
@@ -131,7 +152,8 @@ class LeadScorer:
             if kind != "date":
                 raise ScoringInputError(
                     f"leads: the time column '{self.time_col}' must hold dates (e.g. 2025-03-31 or "
-                    f"2025-03-31 14:05); it was read as {kind}. Hint: choose another --time column.")
+                    f"2025-03-31 14:05); it was read as {kind}. Hint: set time_column to another column, or "
+                    "to None for a stratified random holdout.")
         if not any(s.used for s in specs):
             raise ScoringInputError(
                 "leads: no column can be used as a feature; every column is the label, the id, "
@@ -256,7 +278,7 @@ class LeadScorer:
                 warnings.append(
                     f"column '{spec.name}' alone predicts '{self.target}' with AUC "
                     f"{aucs[spec.name]:.3f}; it may be filled in after the outcome (e.g. a sales "
-                    f"disposition). If so, retrain with --exclude {spec.name}.")
+                    f"disposition). If so, retrain with '{spec.name}' in exclude.")
             rows.append(row)
         return pd.DataFrame(rows), warnings
 

@@ -17,6 +17,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 from mlflow.exceptions import MlflowException
+from mlflow.models import Model
 from mlflow.tracking import MlflowClient
 
 from scoring.errors import ScoringInputError
@@ -51,8 +52,13 @@ def _requirements() -> list[str]:
             f"numpy=={np.__version__}", f"joblib=={joblib.__version__}"]
 
 
-def log_model(scorer: LeadScorer, name: str = "model") -> Any:
-    """Log ``scorer`` to the active run as a pyfunc model; return MLflow's ModelInfo."""
+def log_model(scorer: LeadScorer, name: str = "model", run_id: str | None = None) -> Any:
+    """Log ``scorer`` as a pyfunc model; return MLflow's ModelInfo (``.model_uri`` registers it).
+
+    The model is logged in the run ``run_id`` (which may have ended: a plan logs its model in the
+    scoring step's run once the whole plan succeeded), else in the active run, else (MLflow 3)
+    as a model of the active experiment that no run produced.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "lead_scorer.joblib"
         joblib.dump(scorer, path, compress=3)
@@ -61,11 +67,13 @@ def log_model(scorer: LeadScorer, name: str = "model") -> Any:
         pyfunc_log = logging.getLogger("mlflow.pyfunc")
         level = pyfunc_log.level
         pyfunc_log.setLevel(logging.ERROR)
+        kwargs = {"name": name, "python_model": LeadScoringModel(), "artifacts": {"scorer": str(path)},
+                  "pip_requirements": _requirements()}
         try:
-            return mlflow.pyfunc.log_model(
-                name=name, python_model=LeadScoringModel(), artifacts={"scorer": str(path)},
-                pip_requirements=_requirements(),
-            )
+            if run_id is None:
+                return mlflow.pyfunc.log_model(**kwargs)
+            # mlflow.pyfunc.log_model only knows the active run; Model.log takes any run.
+            return Model.log(artifact_path=None, flavor=mlflow.pyfunc, run_id=run_id, **kwargs)
         finally:
             pyfunc_log.setLevel(level)
 
@@ -83,16 +91,24 @@ def alias_version(alias: str, client: MlflowClient | None = None) -> str | None:
         return None
 
 
-def register(scorer: LeadScorer, holdout: pd.DataFrame, client: MlflowClient | None = None) -> dict:
-    """Log and register ``scorer`` in the active run, alias it ``challenger``, decide the champion.
+def register(scorer: LeadScorer, holdout: pd.DataFrame, client: MlflowClient | None = None, *,
+             run_id: str | None = None, model_uri: str | None = None) -> dict:
+    """Register ``scorer`` as a new version, alias it ``challenger``, decide the champion.
 
+    Which model becomes the version: ``model_uri``, a model already logged with
+    :func:`log_model` (nothing is logged again); else ``scorer`` logged now in the run
+    ``run_id`` (ended or not); else logged in the active run (see :func:`log_model`).
     The challenger replaces the champion only when its holdout log loss is lower than the
     champion's on the very same holdout rows (``holdout``: those rows with their labels), or
     when there is no champion, or when the champion cannot score these leads at all.
     """
+    if run_id is not None and model_uri is not None:
+        raise ValueError("register: give run_id (log the model in that run) or model_uri (a model "
+                         "logged already), not both.")
     client = client or _client()
-    info = log_model(scorer)
-    version = mlflow.register_model(info.model_uri, MODEL_NAME).version
+    if model_uri is None:
+        model_uri = log_model(scorer, run_id=run_id).model_uri
+    version = mlflow.register_model(model_uri, MODEL_NAME).version
     version = str(version)
     client.set_registered_model_alias(MODEL_NAME, CHALLENGER, version)
     for key in ("roc_auc", "log_loss", "ece"):
@@ -167,7 +183,7 @@ def rollback(client: MlflowClient | None = None) -> dict:
     if not previous:
         raise ScoringInputError(
             f"model registry: champion v{current} of '{MODEL_NAME}' replaced no earlier champion; "
-            "nothing to roll back to. Hint: 'revops score promote VERSION' picks one by hand.")
+            "nothing to roll back to. Hint: promote a version by hand.")
     client.set_registered_model_alias(MODEL_NAME, CHAMPION, previous)
     client.set_model_version_tag(MODEL_NAME, current, "rolled_back", "true")
     history = _history(client) + [previous]
@@ -190,8 +206,8 @@ def load(uri: str = CHAMPION_URI) -> LeadScorer:
         model = mlflow.pyfunc.load_model(uri)
     except MlflowException as exc:
         raise ScoringInputError(
-            f"model registry: cannot load {uri} ({str(exc).splitlines()[0][:200]}). Hint: train one "
-            "with 'revops score train', or pass --model.") from None
+            f"model registry: cannot load {uri} ({str(exc).splitlines()[0][:200]}). Hint: train and register a "
+            "model first, or set model_uri to one that exists.") from None
     return model.unwrap_python_model().scorer
 
 

@@ -73,3 +73,33 @@ def test_linear_design_dot_equals_matrix_product():
     design = LinearDesign().fit(X[:2000], encoder.features_)
     coef = np.random.default_rng(0).normal(size=design.n_columns_)
     np.testing.assert_allclose(design.dot(X, coef), design.transform(X) @ coef, rtol=1e-10, atol=1e-10)
+
+
+def test_dates_before_1970_encode_and_score_alike_in_any_batch_size():
+    """One weekday rule (floor modulo) for the one-lead path and the batch path: days before
+    1970 are negative, and a truncating modulo gave another weekday code for a 1-row frame."""
+    from scoring.model import LeadScorer
+
+    frame, _ = make_leads(2000, seed=5)
+    scorer = LeadScorer(time_col="created_at", candidates=("logistic_regression",), random_state=0,
+                        n_threads=1).fit(frame)
+    old = frame.head(200).copy()
+    created = pd.to_datetime(old["created_at"]) - pd.DateOffset(years=60)  # 1960s, every weekday
+    old["created_at"] = created.dt.strftime("%Y-%m-%d %H:%M:%S")
+    visits = pd.to_datetime(old["last_visit_at"].replace("", None)) - pd.DateOffset(years=60)
+    old["last_visit_at"] = visits.dt.strftime("%Y-%m-%d %H:%M:%S").fillna("")
+    assert created.max() < pd.Timestamp("1970-01-01") and created.dt.dayofweek.nunique() == 7
+
+    names = [f.name for f in scorer.encoder_.features_]
+    batch, _ = scorer.encoder_.transform(old)
+    single = np.vstack([scorer.encoder_.transform(old.iloc[[i]])[0] for i in range(len(old))])
+    np.testing.assert_array_equal(np.isnan(batch), np.isnan(single))
+    np.testing.assert_array_equal(np.nan_to_num(batch), np.nan_to_num(single))
+    np.testing.assert_array_equal(batch[:, names.index("created_at__weekday")], created.dt.dayofweek.to_numpy())
+
+    p_batch = scorer.predict_proba(old)
+    p_single = np.array([scorer.predict_proba(old.iloc[[i]])[0] for i in range(len(old))])
+    # Same features; only the summation order of a 1-row vs a 200-row product may differ (1e-16).
+    np.testing.assert_allclose(p_batch, p_single, rtol=1e-12, atol=0)
+    records = [r["probability"] for r in scorer.score_records(old.head(20).to_dict(orient="records"))]
+    np.testing.assert_allclose(records, p_batch[:20], rtol=1e-12, atol=0)

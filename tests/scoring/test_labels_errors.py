@@ -29,20 +29,20 @@ def test_label_forms(values, expected):
 def test_any_two_values_with_positive():
     y = parse_label(pd.Series(["SQL", "Disqualified", "", "sql"], name="stage"), positive="SQL")
     np.testing.assert_array_equal(y, [1, 0, np.nan, 1])
-    with pytest.raises(ScoringInputError, match=r"which one means SQL\?.*--positive"):
+    with pytest.raises(ScoringInputError, match=r"which one means SQL\?.*Hint: set positive='Disqualified'"):
         parse_label(pd.Series(["SQL", "Disqualified"], name="stage"))
-    with pytest.raises(ScoringInputError, match=r"no value 'Won'.*Found: 'Disqualified', 'SQL'"):
+    with pytest.raises(ScoringInputError, match=r"no value 'Won'.*Found: 'Disqualified', 'SQL'. Hint: set positive to one of these"):
         parse_label(pd.Series(["SQL", "Disqualified"], name="stage"), positive="Won")
 
 
 def test_label_with_three_values_lists_them(leads):
     bad = leads.assign(is_sql=np.where(np.arange(len(leads)) % 3 == 0, "maybe", leads["is_sql"]))
-    with pytest.raises(ScoringInputError, match=r"exactly two values .* found 3: .*'maybe' \(667 rows\)"):
+    with pytest.raises(ScoringInputError, match=r"exactly two values .* found 3: .*'maybe' \(667 rows\).*Hint: set target to the right column"):
         LeadScorer().fit(bad)
 
 
 def test_missing_label_column(leads):
-    with pytest.raises(ScoringInputError, match=r"the label column 'converted' is missing.*--target"):
+    with pytest.raises(ScoringInputError, match=r"the label column 'converted' \(parameter target\) is missing.*Hint: name the label column with target"):
         LeadScorer(target="converted").fit(leads)
 
 
@@ -50,7 +50,7 @@ def test_too_few_positives_says_count_and_minimum(leads):
     few = leads.copy()
     positives = np.flatnonzero(few["is_sql"] == "1")
     few.loc[positives[5:], "is_sql"] = "0"
-    with pytest.raises(ScoringInputError, match=r"has 5 SQLs .* at least 20 are needed"):
+    with pytest.raises(ScoringInputError, match=r"has 5 SQLs .* at least 20 are needed.*or check positive"):
         LeadScorer().fit(few)
 
 
@@ -71,5 +71,27 @@ def test_bad_parameters(leads):
 
 
 def test_time_column_must_hold_dates(leads):
-    with pytest.raises(ScoringInputError, match=r"time column 'lead_source' must hold dates.*read as categorical"):
+    with pytest.raises(ScoringInputError, match=r"time column 'lead_source' must hold dates.*read as categorical. Hint: set time_column to another column"):
         LeadScorer(time_col="lead_source").fit(leads)
+
+
+def test_missing_columns_name_the_parameter(leads):
+    with pytest.raises(ScoringInputError, match=r"the lead id column 'Record ID' \(parameter id_column\) is missing"):
+        LeadScorer(id_col="Record ID").fit(leads)
+    with pytest.raises(ScoringInputError, match=r"the exclude parameter names columns that are not in the file: "
+                                                r"nope\. Columns found: lead_id, "):
+        LeadScorer(exclude=("nope",)).fit(leads)
+
+
+def test_no_cli_flags_in_scoring_messages():
+    """Engine messages speak parameters (time_column), never the hub's flags (--time)."""
+    import re
+    from pathlib import Path
+
+    import scoring
+
+    root = Path(scoring.__file__).parent
+    flags = []
+    for path in root.glob("*.py"):  # scoring/service/ speaks HTTP fields and is not covered here
+        flags += [f"{path.name}: {m}" for m in re.findall(r"--[a-z][a-z-]+", path.read_text())]
+    assert flags == []
