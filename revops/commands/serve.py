@@ -17,9 +17,24 @@ EPILOG = textwrap.dedent("""\
       revops score serve --model models:/lead-scoring/3    # a fixed version (not followed)
       curl -s localhost:8000/v1/score -H 'content-type: application/json' \\
            -d '{"leads": [{"lead_id": "L1", "lead_source": "Webinar", "employees": 120}]}'
+      revops score serve --max-connections 4000 --header-timeout-seconds 5   # a busier router
     routes: POST /v1/score, GET /healthz /readyz /v1/model /metrics /openapi.json /docs.
     With REVOPS_API_KEY set, every route but /healthz needs 'Authorization: Bearer <key>'.
-    The champion alias is polled every --poll-seconds and a new version is swapped in live.""")
+    The champion alias is polled every --poll-seconds and a new version is swapped in live.
+    At start the open-file limit is raised to its hard limit, and --max-connections lowered to
+    fit it if need be (a warning says so).""")
+
+
+# Settings with a flag of the same name (``--header-timeout-seconds``); the help text is the
+# setting's own description.
+GUARDS = (("header_timeout_seconds", float), ("body_timeout_seconds", float), ("keep_alive_seconds", int),
+          ("max_connections", int), ("max_header_bytes", int), ("batch_threads", int))
+
+
+def _description(name: str) -> str:
+    from scoring.service.settings import ServiceSettings
+
+    return ServiceSettings.__pydantic_fields__[name].description.replace("%", "%%")
 
 
 def add_serve_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -45,6 +60,10 @@ def add_serve_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
                        help=f"how often the model alias is checked (default: {d.poll_seconds})")
     serve.add_argument("--log-level", default=d.log_level,
                        choices=["critical", "error", "warning", "info", "debug"], help="server log level")
+    limits = serve.add_argument_group("connection limits (per worker)")
+    for name, kind in GUARDS:
+        limits.add_argument("--" + name.replace("_", "-"), type=kind, default=getattr(d, name),
+                            help=f"{_description(name)} (default: {getattr(d, name)})")
     serve.add_argument("--quiet", action="store_true", help="no start-up message")
     serve.set_defaults(func=run_serve)
     return serve
@@ -60,12 +79,22 @@ def _is_loopback(host: str) -> bool:
 
 
 def settings_from_args(args: argparse.Namespace):
+    """The service settings of a ``serve`` command line; a bad value is a ConfigError naming the flag."""
+    from pydantic import ValidationError
+
+    from revops.errors import config_error
     from scoring.service.settings import ServiceSettings
 
-    return ServiceSettings.from_env(
-        model_uri=args.model, host=args.host, port=args.port, workers=args.workers,
-        max_batch=args.max_batch, max_body_bytes=args.max_body_bytes,
-        max_string_chars=args.max_string_chars, poll_seconds=args.poll_seconds, log_level=args.log_level)
+    flags = {"model_uri": "--model"}
+    try:
+        return ServiceSettings.from_env(
+            model_uri=args.model, host=args.host, port=args.port, workers=args.workers,
+            max_batch=args.max_batch, max_body_bytes=args.max_body_bytes,
+            max_string_chars=args.max_string_chars, poll_seconds=args.poll_seconds, log_level=args.log_level,
+            **{name: getattr(args, name) for name, _ in GUARDS})
+    except ValidationError as exc:
+        raise config_error(exc, "command line", lambda loc: flags.get(str(loc[0]), "--" + str(loc[0]).replace(
+            "_", "-")) if loc else "") from None
 
 
 def run_serve(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from scoring.service.errors import install_error_handlers
 from scoring.service.holder import ChampionFollower, ModelHolder, ModelSource, freeze_long_lived
 from scoring.service.metrics import Metrics, MetricsMiddleware
 from scoring.service.openapi import build_openapi
+from scoring.service.protocol import METRICS_STATE_KEY
 from scoring.service.routers import health, model, ops, score
 from scoring.service.settings import ServiceSettings
 
@@ -45,9 +46,13 @@ def create_app(settings: ServiceSettings | None = None, *, source: ModelSource |
             # Load before accepting requests, so "port open" mostly means "ready".
             await anyio.to_thread.run_sync(follower.check_once)
             follower.start()
+        # Batches are scored on worker threads, at most batch_threads at once (routers.score).
+        app.state.batch_limiter = anyio.CapacityLimiter(settings.batch_threads)
         freeze_long_lived()
         try:
-            yield
+            # The lifespan state reaches uvicorn's connections too: the protocol's guards count
+            # the connections they close in these metrics (scoring.service.protocol).
+            yield {METRICS_STATE_KEY: metrics}
         finally:
             if follower is not None:
                 follower.stop()
@@ -59,6 +64,7 @@ def create_app(settings: ServiceSettings | None = None, *, source: ModelSource |
     app.state.holder = holder
     app.state.metrics = metrics
     app.state.follower = None
+    app.state.batch_limiter = None
     app.state.openapi_cache = None
     install_error_handlers(app)
     secured = [Depends(require_api_key)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import anyio
 import orjson
 from fastapi import Request
 
@@ -11,8 +12,15 @@ from scoring.service.errors import ApiError
 from scoring.service.hotpath import NonFinite
 
 
-async def read_limited(request: Request, limit: int) -> bytes:
-    """The body, or 413 as soon as it is known to exceed ``limit`` bytes."""
+# A 408 closes the connection (RFC 9110). A 413 does not: closing while the client still sends
+# would reset the connection before it reads the answer; uvicorn reads the rest and drops it,
+# within the connection's header deadline (scoring.service.protocol).
+CLOSE = {"Connection": "close"}
+
+
+async def read_limited(request: Request, limit: int, timeout: float | None = None) -> bytes:
+    """The body; 413 as soon as it is known to exceed ``limit`` bytes, 408 when it is not complete
+    ``timeout`` seconds from now. A client that goes away raises starlette's ClientDisconnect."""
     declared = request.headers.get("content-length")
     if declared is not None:
         try:
@@ -22,11 +30,15 @@ async def read_limited(request: Request, limit: int) -> bytes:
         if size > limit:
             raise ApiError(413, f"request body of {size} bytes; at most {limit}")
     chunks, total = [], 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > limit:
-            raise ApiError(413, f"request body larger than {limit} bytes")
-        chunks.append(chunk)
+    with anyio.move_on_after(timeout) as scope:
+        async for chunk in request.stream():
+            total += len(chunk)
+            if total > limit:
+                raise ApiError(413, f"request body larger than {limit} bytes")
+            chunks.append(chunk)
+    if scope.cancelled_caught:
+        raise ApiError(408, f"the request body was not complete within {timeout:g} seconds "
+                       f"({total} bytes arrived)", code="body_timeout", headers=CLOSE)
     return b"".join(chunks)
 
 

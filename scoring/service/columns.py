@@ -2,8 +2,10 @@
 
 For a batch, walking lead by lead costs a couple of microseconds per field in Python calls.
 Here each model input is gathered as one list and converted in bulk (numbers by numpy, category
-and yes/no values through the per-field cache, dates through the same ``iso_days``), and date
-features are computed with numpy as :class:`scoring.encoder.LeadEncoder` computes them. Any
+and yes/no values through the per-field cache, plain ISO dates by numpy, other dates once per
+distinct text with :mod:`scoring.service.dates`), and date features are computed with numpy as
+:class:`scoring.encoder.LeadEncoder` computes them (weekday by floor modulo, so dates before
+1970 get the weekday they had). Any
 value this path is not sure about makes it give up (return None): the lead-by-lead path then
 encodes the batch and names every bad field. Both paths give identical rows (tested).
 """
@@ -109,15 +111,36 @@ def _cached(encoder: "RecordEncoder", rule, values: list, convert) -> list:
     return out
 
 
-def encode_columns(encoder: "RecordEncoder", leads: Sequence[Any]) -> tuple | None:
-    """(matrix, flags, ids) as ``RecordEncoder.encode`` gives them, or None to use that path."""
+def encode_columns(encoder: "RecordEncoder", leads: Sequence[Any], tables: dict | None = None) -> tuple | None:
+    """(matrix, flags, ids) as ``RecordEncoder.encode`` gives them, or None to use that path.
+
+    ``tables`` receives the parsed date texts of fields that are not plain ISO stamps, so the
+    lead-by-lead path does not parse them again.
+    """
     try:
-        return _encode(encoder, leads)
+        return _encode(encoder, leads, {} if tables is None else tables)
     except _GiveUp:
         return None
 
 
-def _encode(encoder: "RecordEncoder", leads: Sequence[Any]) -> tuple:
+def _dates(encoder: "RecordEncoder", rule, leads: Sequence[Any], values: list, tables: dict) -> np.ndarray:
+    """Days of a date field: plain ISO stamps by numpy, else each distinct text once."""
+    column = _plain_dates(values)
+    if column is not None:
+        return column
+    table = tables.get(rule.name)
+    if table is None:
+        table = tables[rule.name] = encoder.date_table(rule, leads)
+    column = np.empty(len(values))
+    for i, value in enumerate(values):
+        days = math.nan if value is None else table.get(value) if type(value) is str else None
+        if days is None:  # not text, too long or not a date: the lead-by-lead path says which
+            raise _GiveUp
+        column[i] = days
+    return column
+
+
+def _encode(encoder: "RecordEncoder", leads: Sequence[Any], tables: dict) -> tuple:
     n = len(leads)
     ids = _ids(leads, min(encoder.max_chars, 256))
     X = np.empty((n, encoder.n_features), dtype=np.float64)
@@ -142,14 +165,7 @@ def _encode(encoder: "RecordEncoder", leads: Sequence[Any]) -> tuple:
             column = np.array(_cached(encoder, rule, values,
                                       lambda v: math.nan if v is None else encoder._boolean(v)), dtype=np.float64)
         else:
-            column = _plain_dates(values)
-            if column is None:
-                column = np.empty(n)
-                for i, value in enumerate(values):
-                    result = math.nan if value is None else encoder._date(value, rule.date_format)
-                    if type(result) is str:
-                        raise _GiveUp
-                    column[i] = result
+            column = _dates(encoder, rule, leads, values, tables)
             dates.append((rule, column))
             if rule.name == encoder.time_col:
                 time_days = column

@@ -13,6 +13,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 from fastapi import Depends, Request
 
 from scoring.service.errors import ApiError
@@ -67,10 +68,15 @@ class ScoreContext:
     model: Any
     settings: ServiceSettings
     metrics: Metrics
+    limiter: anyio.CapacityLimiter  # worker threads for batches
 
 
 async def score_context(request: Request) -> ScoreContext:
-    """Key check, settings, the current model and metrics for ``POST /v1/score``, in one step."""
+    """Key check, settings, the current model, metrics and the batch threads for
+    ``POST /v1/score``, in one step."""
     state = request.app.state
     check_api_key(state.settings, request.headers.get("authorization"))
-    return ScoreContext(current_model(state.holder), state.settings, state.metrics)
+    limiter = state.batch_limiter
+    if limiter is None:  # an app run without its lifespan (made in the event loop, once)
+        limiter = state.batch_limiter = anyio.CapacityLimiter(state.settings.batch_threads)
+    return ScoreContext(current_model(state.holder), state.settings, state.metrics, limiter)

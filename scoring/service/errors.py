@@ -7,12 +7,16 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 log = logging.getLogger("scoring.service")
 
+# 499 (nginx's "client closed request"): the client left before its request was read; it is a
+# status for the metrics only, as nobody is there to receive it.
+CLIENT_GONE = 499
 CODES = {400: "invalid_json", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
-         413: "too_large", 415: "unsupported_media_type", 422: "invalid_request",
+         408: "request_timeout", 413: "too_large", 415: "unsupported_media_type", 422: "invalid_request",
          503: "not_ready", 500: "internal_error"}
 
 
@@ -59,6 +63,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         problems = [(_location(e.get("loc", ())), e.get("msg", "invalid")) for e in exc.errors()]
         return error_response(422, "invalid_request", "the request does not match the schema", problems)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _client_gone(request: Request, exc: ClientDisconnect) -> Response:
+        # Routine (a router timing out, a closed laptop): neither an error nor worth a traceback.
+        log.debug("client left during %s %s", request.method, request.scope.get("path"))
+        return Response(status_code=CLIENT_GONE)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -19,6 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from scoring.encoder import LeadEncoder
+from scoring.service.dates import date_table
 from scoring.schema import ISO_DATE
 from scoring.values import PLACEHOLDERS, clean_token, parse_bool, parse_dates, parse_number
 
@@ -217,11 +218,15 @@ class RecordEncoder:
         share = rule.frequencies.get(token, 0.0) if rule.frequencies is not None else math.nan
         return (float(code), share, code != other)
 
-    def _date(self, value: Any, date_format: str) -> float | str:
+    def _date(self, value: Any, date_format: str, table: dict | None = None) -> float | str:
+        """Days (NaN = missing) or the problem; ``table``: the batch's texts already parsed."""
         if not isinstance(value, str):
             return f"expected a date as text, got {_type_name(value)}"
         if len(value) > self.max_chars:
             return f"string of {len(value)} characters; at most {self.max_chars}"
+        if table is not None and value in table:
+            days = table[value]
+            return f"expected a date, got {_type_name(value)}" if days is None else days
         token = clean_text(value)
         if token is None:
             return math.nan
@@ -235,12 +240,18 @@ class RecordEncoder:
     # ------------------------------------------------------------- one lead
     def encode(self, leads: Sequence[Any], path: str = "leads") -> tuple[np.ndarray, list[list[str]], list[Any]]:
         """(matrix, flags per lead, lead ids); raises :class:`LeadValidationError`."""
+        # Date texts of a batch, parsed once per field: shared by the two paths below.
+        tables: dict[str, dict] = {}
         if len(leads) >= COLUMNS_MIN:
             from scoring.service.columns import encode_columns
 
-            encoded = encode_columns(self, leads)
+            encoded = encode_columns(self, leads, tables)
             if encoded is not None:
                 return encoded
+        if len(leads) > 1:
+            for rule in self.rules:
+                if rule.kind == "date" and rule.name not in tables:
+                    tables[rule.name] = self.date_table(rule, leads)
         X = np.empty((len(leads), self.n_features), dtype=np.float64)
         flags: list[list[str]] = []
         ids: list[Any] = []
@@ -253,7 +264,7 @@ class RecordEncoder:
                 ids.append(None)
                 continue
             ids.append(self._lead_id(lead, here, problems))
-            flags.append(self._encode_one(lead, X[i], here, problems))
+            flags.append(self._encode_one(lead, X[i], here, problems, tables))
         if problems:
             raise LeadValidationError(problems)
         return X, flags, ids
@@ -277,7 +288,14 @@ class RecordEncoder:
         problems.append((f"{here}.{ID_FIELD}", f"expected a string or an integer, got {_type_name(value)}"))
         return None
 
-    def _encode_one(self, lead: dict, row: np.ndarray, here: str, problems: list) -> list[str]:
+    def date_table(self, rule: FieldRule, leads: Sequence[Any]) -> dict:
+        """The distinct texts of date field ``rule`` among ``leads``, parsed (see dates.py)."""
+        name = rule.name
+        return date_table((lead.get(name) for lead in leads if type(lead) is dict), rule.date_format,
+                          self.max_chars)
+
+    def _encode_one(self, lead: dict, row: np.ndarray, here: str, problems: list,
+                    tables: dict | None = None) -> list[str]:
         flags: list[str] = []
         time_days = math.nan
         dates: list[tuple[FieldRule, float]] = []
@@ -312,7 +330,7 @@ class RecordEncoder:
                     if type(value) is str and type(result) is float and len(rule.cache) < CACHE_SIZE:
                         rule.cache[value] = result
             else:
-                result = self._date(value, rule.date_format)
+                result = self._date(value, rule.date_format, tables.get(rule.name) if tables else None)
             if type(result) is str:
                 problems.append((f"{here}.{rule.name}", result))
                 continue

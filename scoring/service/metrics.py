@@ -1,5 +1,9 @@
 """Prometheus text exposition for the endpoint: requests by route and status, latency, model.
 
+A request whose client left before it was read counts as status 499; connections the server
+closed itself (scoring.service.protocol: header deadline, oversized head, shed when over
+``max_connections``) are counted by reason.
+
 Small own code instead of prometheus_client: four metric families, one lock, no globals (the
 object lives on ``app.state``), so every app and every test has its own counters.
 """
@@ -26,6 +30,7 @@ class Metrics:
         self._sums: dict[str, float] = {}
         self._leads = 0
         self._reloads: dict[str, int] = {"success": 0, "failure": 0}
+        self._closed: dict[str, int] = {}
         self.started = time.time()
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
@@ -46,6 +51,10 @@ class Metrics:
     def count_reload(self, ok: bool) -> None:
         with self._lock:
             self._reloads["success" if ok else "failure"] += 1
+
+    def count_closed(self, reason: str) -> None:
+        with self._lock:
+            self._closed[reason] = self._closed.get(reason, 0) + 1
 
     def render(self, model: tuple[str, str] | None) -> str:
         with self._lock:
@@ -73,6 +82,10 @@ class Metrics:
                       "# TYPE revops_model_reloads_total counter"]
             for result, n in sorted(self._reloads.items()):
                 lines.append(f'revops_model_reloads_total{{result="{result}"}} {n}')
+            lines += ["# HELP revops_connections_closed_total Connections the server closed, by reason.",
+                      "# TYPE revops_connections_closed_total counter"]
+            for reason, n in sorted(self._closed.items()):
+                lines.append(f'revops_connections_closed_total{{reason="{_label(reason)}"}} {n}')
         lines += ["# HELP revops_model_info The model being served (value 1).",
                   "# TYPE revops_model_info gauge"]
         if model is not None:

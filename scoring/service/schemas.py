@@ -79,5 +79,6 @@ class ModelInfo(BaseModel):
 
 ERRORS = {status: {"model": ErrorResponse, "description": text} for status, text in {
     400: "the body is not JSON", 401: "missing or wrong API key",
+    408: "the body did not arrive in time (the connection is closed)",
     413: "body or batch too large", 422: "a field is invalid (the path says which)",
     503: "no model loaded yet"}.items()}

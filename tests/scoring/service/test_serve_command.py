@@ -10,17 +10,17 @@ import time
 
 import httpx
 import mlflow
+import pytest
 
 from scoring import registry
 from scoring.service.server import free_port
 from service_support import as_records
 
+pytestmark = pytest.mark.mlflow
+
 RUNNER = """
 import argparse, sys
 from revops.commands.serve import add_serve_parser
-import pytest
-
-pytestmark = pytest.mark.mlflow
 parser = argparse.ArgumentParser(prog="revops score")
 add_serve_parser(parser.add_subparsers(dest="action"))
 args = parser.parse_args(sys.argv[1:])
