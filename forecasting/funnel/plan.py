@@ -168,7 +168,7 @@ def expected_sqls_from_open(lead_scores: pd.DataFrame, leads: pd.DataFrame | Non
         if column not in lead_scores.columns:
             raise input_error("lead scores", column, "a missing column", "columns lead_id, probability",
                               f"columns {', '.join(map(str, lead_scores.columns))}",
-                              "pass the output of `revops score predict` (lead_scores.csv)")
+                              "pass the lead scorer's output: lead_id and probability per open lead")
     probs = pd.to_numeric(lead_scores["probability"], errors="coerce")
     bad = probs.isna() | (probs < 0) | (probs > 1)
     if bad.any():

@@ -97,7 +97,7 @@ def prepare_opportunities(opportunities: pd.DataFrame) -> pd.DataFrame:
     table = "opportunities"
     require_columns(
         opportunities, table, ["opportunity_id", "segment", "created_at", "stage", "amount", "is_won"],
-        "validate the file with revops.contracts.validate('opportunities', ...) or map the columns",
+        "rename the export's columns to the opportunities contract's names",
     )
     opps = opportunities.copy()
     opps["segment"] = opps["segment"].astype("string").str.strip().astype(object)

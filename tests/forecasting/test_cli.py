@@ -5,7 +5,7 @@ import pytest
 
 from revops.cli import main
 
-from conftest import make_history
+from forecast_data import make_history
 
 pytestmark = pytest.mark.mlflow
 

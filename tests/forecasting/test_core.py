@@ -1,7 +1,9 @@
 """Orchestration tested apart from the statistics, with toy models."""
 import numpy as np
+import pandas as pd
 import pytest
 
+from forecasting import forecast_bookings
 from forecasting.core import BacktestConfig, parallel_map, run_backtest_unit, run_forecast
 from forecasting.intervals import raw_factor, shrink_to_pool, shrunk_factor
 from forecasting.models import BaseForecaster
@@ -31,10 +33,43 @@ class LastValue(BaseForecaster):
 
 
 class Broken(BaseForecaster):
+    """Fails to fit any window, as a model does on data it cannot handle."""
+
     name = "broken"
 
+    def __init__(self, error: BaseException = ValueError("cannot fit")):
+        self.error = error
+
     def _fit(self, y, m):
-        raise RuntimeError("cannot fit")
+        raise self.error
+
+
+class FailsOn(BaseForecaster):
+    """The last value, but fails (a numerical error) on training windows of the given lengths."""
+
+    name = "fails_on"
+
+    def __init__(self, lengths, error: BaseException = FloatingPointError("overflow in fit")):
+        self.lengths, self.error = tuple(lengths), error
+
+    def _fit(self, y, m):
+        if len(y) in self.lengths:
+            raise self.error
+        self.last_ = y[-1]
+
+    def _predict(self, h):
+        return np.full(h, self.last_), np.full(h, 1.0)
+
+
+class ForwardFails(LastValue):
+    """Fits at the first origin, then fails running forward to the last one."""
+
+    name = "forward_fails"
+
+    def forward(self, y, h):
+        if len(y) == 27:
+            raise ZeroDivisionError("float division by zero")
+        return super().forward(y, h)
 
 
 def _config(**kw):
@@ -54,6 +89,9 @@ def test_selection_picks_the_model_with_lowest_backtest_error():
     models = {row["model"] for row in res.backtest}
     assert models == {"ten", "zero", "last", "selected"}
     assert res.candidate_mase["ten"] < res.candidate_mase["zero"]
+    assert "broken" not in res.candidate_mase
+    # ...but its failures are recorded, one per fold (BacktestConfig refits at every origin)
+    assert res.failures == [("broken", o, "ValueError: cannot fit") for o in (25, 26, 27)]
 
 
 def test_combination_wins_when_two_models_err_in_opposite_directions():
@@ -123,3 +161,71 @@ def test_shrinking_to_a_precomputed_pool_factor_is_the_same():
 def test_not_fitted_model_raises():
     with pytest.raises(RuntimeError, match="not fitted"):
         LastValue().predict(3)
+
+
+@pytest.mark.parametrize("error", [
+    ValueError("alpha problem!"), np.linalg.LinAlgError("Singular matrix"),
+    FloatingPointError("non-finite forecast"), ZeroDivisionError("division by zero"),
+    NotImplementedError("tiny datasets"), Exception("no model able to be fitted"),
+])
+@pytest.mark.parametrize("refit", [False, True])
+def test_numerical_failures_are_recorded_per_fold(error, refit):
+    y = np.full(30, 10.0) + np.tile([0.5, -0.5], 15)
+    [res] = run_forecast({"a": y}, _config(candidates=(Constant(10.0, "ten"), Broken(error)),
+                                           refit=refit))
+    assert res.method == "ten"
+    text = f"{type(error).__name__}: {error}"
+    # refit: every origin fits anew and fails; forward: the first fit fails, once for all folds
+    expected = [("broken", o, text) for o in ([25, 26, 27] if refit else [25])]
+    assert res.failures == expected
+
+
+@pytest.mark.parametrize("error", [
+    TypeError("unsupported operand"), AttributeError("no attribute 'coef_'"),
+    NameError("name 'alpha' is not defined"), AssertionError("shapes differ"),
+    KeyError("level"), IndexError("index 12 is out of bounds"),
+])
+@pytest.mark.parametrize("refit", [False, True])
+def test_programming_errors_propagate(error, refit):
+    y = np.full(30, 10.0)
+    with pytest.raises(type(error)):
+        run_forecast({"a": y}, _config(candidates=(Constant(10.0, "ten"), Broken(error)),
+                                       refit=refit))
+
+
+def test_a_failure_running_forward_is_recorded_at_its_origin():
+    y = np.full(30, 10.0) + np.tile([0.5, -0.5], 15)
+    [res] = run_forecast({"a": y}, _config(candidates=(LastValue(), ForwardFails()), refit=False))
+    assert res.failures == [("forward_fails", 27, "ZeroDivisionError: float division by zero")]
+    assert {row["origin"] for row in res.backtest if row["model"] == "forward_fails"} == {25, 26}
+
+
+def test_failures_reach_the_result_notes_and_metrics():
+    months = pd.period_range("2022-01", periods=30, freq="M")
+    hist = pd.DataFrame({"segment": "A", "period": months.astype(str),
+                         "bookings": 10.0 + np.tile([0.5, -0.5], 15)})
+    # fails on the last two folds' training windows (26, 27 months) and on the whole history
+    flaky = FailsOn(lengths=(26, 27, 30))
+    res = forecast_bookings(hist, horizon=3, candidates=[Constant(10.0, "ten"), flaky], refit=True)
+    failed = res.metrics.failed_candidates
+    assert [(f.series, f.model, f.origin, f.error) for f in failed] == [
+        ("A", "fails_on", "2024-02-01", "FloatingPointError: overflow in fit"),
+        ("A", "fails_on", "2024-03-01", "FloatingPointError: overflow in fit"),
+    ]
+    assert res.metrics.metrics()["failed_candidates"] == 2.0
+    assert res.metrics.to_dict()["failed_candidates"][0] == {
+        "series": "A", "model": "fails_on", "origin": "2024-02-01",
+        "error": "FloatingPointError: overflow in fit"}
+    assert ("A: candidate fails_on failed to fit in 2 of 3 backtest fold(s) (FloatingPointError: "
+            "overflow in fit); it was left out there.") in res.notes
+
+
+def test_a_chosen_method_that_fails_on_the_whole_history_is_recorded():
+    y = np.full(30, 10.0)
+    # the best in the backtest, but it cannot fit the whole series: seasonal naive stands in
+    [res] = run_forecast({"a": y}, _config(candidates=(Constant(0.0, "zero"),
+                                                       FailsOn(lengths=(30,)))))
+    assert res.method == "seasonal_naive"
+    assert res.failures == [("fails_on", None, "FloatingPointError: overflow in fit")]
+    assert res.profile.notes[-1] == ("a: fails_on failed on the full history (FloatingPointError: "
+                                     "overflow in fit); used seasonal_naive.")

@@ -68,18 +68,23 @@ def _shared_season_history(n_months: int = 30, seed: int = 0, n_segments: int = 
 
 def test_forecast_tries_it_for_segments_but_not_for_the_total():
     history = _shared_season_history()
-    result = forecast_bookings(history, 6, "M", (80,))
-    segments = result.metrics["segments"]
+    result = forecast_bookings(history, horizon=6, levels=(80,))
+    segments = result.metrics.segments
     for name in ("S0", "S1", "S2"):
-        assert "group_seasonal" in segments[name]["mase_by_candidate"]
+        assert "group_seasonal" in segments[name].mase_by_candidate
     # the total is the group itself: its group season would be seasonal naive again
     assert "group_seasonal" not in result.backtest.query("segment == 'Total'")["model"].unique()
-    assert result.metrics["config"]["group_season"] is True
-    off = forecast_bookings(history, 6, "M", (80,), group_season=False)
-    assert off.metrics["config"]["group_season"] is False
-    assert all("group_seasonal" not in s["mase_by_candidate"] for s in off.metrics["segments"].values())
-    unrelated = forecast_bookings(history, 6, "M", (80,), totals=False)   # default: off
-    assert "group_seasonal" not in unrelated.metrics["segments"]["S0"]["mase_by_candidate"]
+    assert result.metrics.config.group_season is True
+    assert result.metrics.to_dict()["config"]["group_season"] is True
+    off = forecast_bookings(history, horizon=6, levels=(80,), group_season=False)
+    assert off.metrics.config.group_season is False
+    assert all("group_seasonal" not in s.mase_by_candidate for s in off.metrics.segments.values())
+    # unrelated series (no company total) share no year: the caller turns the group season off
+    unrelated = forecast_bookings(history, horizon=6, levels=(80,), totals=False, group_season=False)
+    assert "group_seasonal" not in unrelated.metrics.segments["S0"].mase_by_candidate
+    assert unrelated.metrics.aggregates == {}
+    alone = forecast_bookings(history[history["segment"] == "S0"], horizon=6, levels=(80,))
+    assert alone.metrics.config.group_season is False  # one segment is its own group: not used
 
 
 def test_noisy_segments_borrow_the_group_season():
@@ -87,13 +92,13 @@ def test_noisy_segments_borrow_the_group_season():
     one noisy year per segment for seasonal naive. The six segments' sum shows the year with less
     noise. (Over generator seeds 0-7 the group season's mean MASE was 68-95 % of seasonal
     naive's; this is seed 0.)"""
-    result = forecast_bookings(_shared_season_history(), 6, "M", (80,))
-    stats = [v for k, v in result.metrics["segments"].items() if k != "Total"]
-    group = np.mean([s["mase_by_candidate"]["group_seasonal"] for s in stats])
-    naive = np.mean([s["mase_by_candidate"]["seasonal_naive"] for s in stats])
+    result = forecast_bookings(_shared_season_history(), horizon=6, levels=(80,))
+    stats = list(result.metrics.segments.values())
+    group = np.mean([s.mase_by_candidate["group_seasonal"] for s in stats])
+    naive = np.mean([s.mase_by_candidate["seasonal_naive"] for s in stats])
     assert group < 0.9 * naive
-    assert np.mean([s["mase"] for s in stats]) < naive        # and the selection uses it
-    assert any("group_seasonal" in s["method"] for s in stats)
+    assert np.mean([s.mase for s in stats]) < naive        # and the selection uses it
+    assert any("group_seasonal" in s.method for s in stats)
 
 
 def test_a_later_segment_sees_the_company_from_its_own_start():

@@ -23,7 +23,8 @@ def test_gap_names_segment_and_missing_periods():
     df = _frame([("A", "2024-01", 1), ("A", "2024-04", 2), ("B", "2024-01", 1),
                  ("B", "2024-02", 1), ("B", "2024-03", 1), ("B", "2024-04", 1)])
     with pytest.raises(ForecastInputError, match=r"segment 'A' has no row for 2 month\(s\): "
-                                                 r"2024-02, 2024-03.*--fill-missing zero"):
+                                                 r"2024-02, 2024-03.*Hint: add the rows with 0 bookings, "
+                                                 r"or pass fill_missing='zero' to treat"):
         validate_history(df)
     filled = validate_history(df, fill_missing="zero")
     a = filled[filled["segment"] == "A"]["bookings"].tolist()
@@ -38,13 +39,15 @@ def test_segment_that_stopped_booking_is_a_gap_at_the_end():
 
 def test_negative_bookings_need_the_flag():
     df = _frame([("A", "2024-01", 5), ("A", "2024-02", -2)])
-    with pytest.raises(ForecastInputError, match=r"negative bookings; at row 3 \(1 row\).*--allow-negative"):
+    with pytest.raises(ForecastInputError, match=r"negative bookings; at row 3 \(1 row\).*Hint: pass "
+                                                 r"allow_negative=True if these are refunds\."):
         validate_history(df)
     assert validate_history(df, allow_negative=True)["bookings"].min() == -2
 
 
 def test_unknown_frequency():
-    with pytest.raises(ForecastInputError, match=r"unknown value 'W'; expected one of 'M'"):
+    with pytest.raises(ForecastInputError, match=r"unknown value 'W'; expected one of 'M' .*"
+                                                 r"Hint: pass freq='M' or freq='Q'\.$"):
         parse_frequency("W")
     assert parse_frequency("quarterly").season_length == 4
 
@@ -54,7 +57,8 @@ def test_bad_period_and_amount_and_missing_columns():
         validate_history(_frame([("A", "soon", 1)]))
     with pytest.raises(ForecastInputError, match=r"column 'bookings': values that are not numbers"):
         validate_history(_frame([("A", "2024-01", "lots")]))
-    with pytest.raises(ForecastInputError, match=r"missing column\(s\) 'amount'.*--value-col"):
+    with pytest.raises(ForecastInputError, match=r"missing column\(s\) 'amount'.*Hint: name yours with "
+                                                 r"segment_col, period_col and value_col\.$"):
         validate_history(_frame([("A", "2024-01", 1)]), value_col="amount")
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting import ForecastInputError, forecast_pipeline
+from forecasting import ForecastConfig, ForecastInputError, forecast_pipeline
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +65,21 @@ def test_backdated_as_of_has_closed_to_date(sample):
                & (opps["closed_at"] <= "2026-11-15")]
     seg = res.table.set_index("segment")
     assert np.isclose(seg.loc["Total", "closed_to_date"], won["amount"].sum())
+
+
+def test_settings_come_from_the_forecast_config(sample, result):
+    opps, _, _ = sample
+    # the default levels (80, 95) add the 95% interval; 0 calibration quarters: the raw spread
+    config = ForecastConfig(n_simulations=1000, calibration_quarters=0)
+    res = forecast_pipeline(opps, config, random_state=3)
+    assert {"lo_95", "hi_95"} <= set(res.table.columns) and res.spread == 1.0
+    assert (res.table["lo_95"] <= res.table["p10"]).all() and (res.table["hi_95"] >= res.table["p90"]).all()
+    only_80 = forecast_pipeline(opps, config, random_state=3, levels=(80,))   # a keyword override
+    assert "lo_95" not in only_80.table.columns
+    pd.testing.assert_frame_equal(only_80.table, res.table.drop(columns=["lo_95", "hi_95"]))
+    assert result.spread > 1.0  # the default calibrates on four past quarters
+    with pytest.raises(TypeError, match=r"forecast_pipeline: unknown setting\(s\) \['draws'\]"):
+        forecast_pipeline(opps, draws=10)
 
 
 def test_targets_for_another_quarter_are_refused(sample):

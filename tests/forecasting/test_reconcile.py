@@ -3,7 +3,7 @@ import numpy as np
 from forecasting.api import forecast_bookings
 from forecasting.reconcile import bottom_up, mint_shrink, shrunk_covariance, summing_matrix
 
-from conftest import make_history
+from forecast_data import make_history
 
 
 def test_summing_matrix_and_bottom_up():
@@ -37,13 +37,19 @@ def test_forecast_totals_add_up_and_output_says_how():
     hist = make_history(n_segments=3, n_months=40, seed=4)
     regions = {"S0": "NA", "S1": "NA", "S2": "EMEA"}
     for method in ("bottom_up", "mint_shrink"):
-        res = forecast_bookings(hist, 6, "M", hierarchy=regions, reconciliation=method)
+        res = forecast_bookings(hist, horizon=6, hierarchy=regions, reconciliation=method)
         fc = res.forecast.pivot(index="period", columns="segment", values="p50")
         assert np.allclose(fc["S0"] + fc["S1"], fc["region NA"])
         assert np.allclose(fc["S2"], fc["region EMEA"])
         assert np.allclose(fc[["S0", "S1", "S2"]].sum(axis=1), fc["Total"])
-        assert res.metrics["reconciliation"]["method"] == method == res.reconciliation
-        assert res.metrics["reconciliation"]["hierarchy"]["region NA"] == ["S0", "S1"]
+        assert res.metrics.reconciliation_method == method == res.reconciliation
+        assert res.metrics.hierarchy["region NA"] == ("S0", "S1")
+        assert set(res.metrics.aggregates) == {"region EMEA", "region NA", "Total"}
+        described = res.metrics.to_dict()["reconciliation"]
+        assert described["method"] == method and described["hierarchy"]["region NA"] == ["S0", "S1"]
+        assert described["description"] == res.metrics.reconciliation
+        assert res.metrics.reconciliation.startswith(
+            "regions and the total are the sums" if method == "bottom_up" else "all nodes reconciled by MinT")
         levels = res.forecast.drop_duplicates("segment").set_index("segment")["level"].to_dict()
         assert levels == {"S0": "segment", "S1": "segment", "S2": "segment",
                           "region EMEA": "region", "region NA": "region", "Total": "total"}

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from forecasting.errors import ForecastInputError
-from forecasting.funnel import FunnelAssumptions, compute_kpis
+from forecasting.funnel import FunnelConfig, compute_kpis
 from forecasting.pipeline import forecast_pipeline
 from forecasting.scenarios import (forecast_vs_target, funnel_scenarios, scale_win_probabilities,
                                    scaled_assumptions, simulate_quarter, win_rate_scenarios)
@@ -103,7 +103,7 @@ def test_forecast_vs_target_sums_the_quarter():
 def test_funnel_scenarios_move_the_goals_as_the_arithmetic_says(crm):
     opportunities, leads, targets = crm["opportunities"], crm["leads"], crm["targets"]
     kpis = compute_kpis(opportunities, leads, targets, random_state=0)
-    base = FunnelAssumptions()
+    base = FunnelConfig()
     scenarios = {
         "base": base,
         "mql->sql -20%": scaled_assumptions(kpis, targets, {"mql_to_sql_rate": -0.2}, base),

@@ -6,18 +6,19 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
 from forecasting.funnel import (
-    OVERALL, FunnelAssumptions, FunnelInputError, build_funnel_plan, compute_kpis, funnel_sensitivity,
+    OVERALL, FunnelAssumptions, FunnelConfig, FunnelInputError, build_funnel_plan, compute_kpis, funnel_sensitivity,
     funnel_totals,
 )
 
-from .conftest import AS_OF
+from funnel_tables import AS_OF
 
 # Fixed drivers make the plan checkable by hand, independent of the KPI estimation.
-FIXED = FunnelAssumptions(win_rate=0.25, sql_to_opportunity_rate=0.5, mql_to_sql_rate=0.2, avg_deal_size=100.0,
-                          sales_cycle_days=60.0, sql_to_opportunity_days=15.0, mql_to_sql_days=15.0,
-                          monthly_split="even")
+FIXED = FunnelConfig(win_rate=0.25, sql_to_opportunity_rate=0.5, mql_to_sql_rate=0.2, avg_deal_size=100.0,
+                     sales_cycle_days=60.0, sql_to_opportunity_days=15.0, mql_to_sql_days=15.0,
+                     monthly_split="even")
 
 
 @pytest.fixture
@@ -72,9 +73,9 @@ def test_arithmetic_holds_stage_to_stage(kpis, opportunities, targets):
 
 def test_history_split_follows_past_bookings_and_growth_scales(kpis, opportunities, targets):
     even = build_funnel_plan(targets, kpis, opportunities=opportunities, min_records=4,
-                             assumptions=FunnelAssumptions(monthly_split="even"))
+                             assumptions=FunnelConfig(monthly_split="even"))
     grown = build_funnel_plan(targets, kpis, opportunities=opportunities, min_records=4,
-                              assumptions=FunnelAssumptions(monthly_split="even", target_growth=0.1))
+                              assumptions=FunnelConfig(monthly_split="even", target_growth=0.1))
     ratio = grown["required"] / even["required"]
     assert np.allclose(ratio, 1.1)
     won = even[(even["stage"] == "won") & (even["segment"] == "A")]
@@ -88,7 +89,7 @@ def test_thin_segment_borrows_the_overall_rate(kpis, opportunities, targets):
     assert b_opp["rate_source"].startswith(OVERALL)
     a_opp = cohort(plan, "A", "2027-01-01").loc["opportunity"]
     assert a_opp["rate"] == pytest.approx(3 / 4) and a_opp["rate_source"] == "segment"
-    alone = FunnelAssumptions(fallback_to_overall=False)
+    alone = FunnelConfig(fallback_to_overall=False)
     with pytest.raises(FunnelInputError, match="sql to opportunity rate of segment 'B' is 0"):
         build_funnel_plan(targets, kpis, opportunities=opportunities, min_records=4, assumptions=alone)
     own = build_funnel_plan(targets, kpis, opportunities=opportunities, min_records=4,
@@ -152,17 +153,39 @@ def test_zero_win_rate_is_explained(leads):
     kpis = compute_kpis(opps, leads, as_of=AS_OF, min_records=1)
     targets = pd.DataFrame({"segment": ["A"], "period": ["2027Q1"], "target": [100.0]})
     with pytest.raises(FunnelInputError, match="win rate of segment 'A' is 0"):
-        build_funnel_plan(targets, kpis, assumptions=FunnelAssumptions(avg_deal_size=10.0), min_records=1)
+        build_funnel_plan(targets, kpis, assumptions=FunnelConfig(avg_deal_size=10.0), min_records=1)
 
 
-@pytest.mark.parametrize("changes, field", [
-    (dict(win_rate=1.5), "win_rate"), (dict(avg_deal_size=-1.0), "avg_deal_size"),
-    (dict(mql_to_sql_rate={"A": 0.0}), "mql_to_sql_rate"), (dict(attainment=0.0), "attainment"),
-    (dict(monthly_split="weekly"), "monthly_split"), (dict(sales_cycle_days=-5), "sales_cycle_days"),
+@pytest.mark.parametrize("changes, message", [
+    (dict(win_rate=1.5), r"win_rate\.constrained-float\n.*less than or equal to 1"),
+    (dict(avg_deal_size=-1.0), r"avg_deal_size\.constrained-float\n.*greater than 0"),
+    (dict(mql_to_sql_rate={"A": 0.0}), r"mql_to_sql_rate\.dict\[str,constrained-float\]\.A\n.*greater than 0"),
+    (dict(expected_attainment=0.0), r"expected_attainment\n.*greater than 0"),
+    (dict(expected_attainment=80), r"expected_attainment\n.*less than or equal to 1\.5"),  # a percentage
+    (dict(sqls_per_sdr_per_month=0), r"sqls_per_sdr_per_month\.constrained-float\n.*greater than 0"),
+    (dict(min_records=0), r"min_records\n.*greater than or equal to 1"),
+    (dict(window_months=0), r"window_months\n.*greater than or equal to 1"),
+    (dict(target_growth=-1.0), r"target_growth\n.*greater than -1"),
+    (dict(win_rate=float("nan")), r"win_rate\.constrained-float\n.*finite number"),
+    (dict(monthly_split="weekly"), r"monthly_split\n.*'history' or 'even'"),
+    (dict(sales_cycle_days=-5), r"sales_cycle_days\.constrained-float\n.*greater than or equal to 0"),
+    (dict(attainment=0.8), r"attainment\n.*Unexpected keyword argument"),  # the old name
 ])
-def test_bad_assumptions_are_refused(changes, field):
-    with pytest.raises(FunnelInputError, match=field):
-        FunnelAssumptions(**changes)
+def test_bad_settings_are_refused(changes, message):
+    with pytest.raises(ValidationError, match=message):
+        FunnelConfig(**changes)
+    with pytest.raises(ValidationError, match=message):  # a what-if copy is checked the same way
+        dataclasses.replace(FunnelConfig(), **changes)
+
+
+def test_config_defaults_and_the_former_name():
+    config = FunnelConfig()
+    assert (config.min_records, config.expected_attainment, config.sqls_per_sdr_per_month) == (30, 0.8, 20.0)
+    assert (config.window_months, config.stage_order, config.monthly_split) == (12, None, "history")
+    assert FunnelAssumptions is FunnelConfig
+    per_segment = FunnelConfig(win_rate={"A": 0.3}, stage_order=["Discovery", "Proposal"])
+    assert per_segment.get("win_rate", "A") == 0.3 and per_segment.get("win_rate", "B") is None
+    assert per_segment.stage_order == ("Discovery", "Proposal")
 
 
 def test_bad_target_period_is_explained(kpis):

@@ -10,7 +10,7 @@ from forecasting.funnel import OVERALL, FunnelInputError, compute_kpis, kpi_summ
 from forecasting.funnel.stages import infer_stage_order, stage_conversions
 from forecasting.funnel.stats import bootstrap_interval, wilson_interval
 
-from .conftest import AS_OF
+from funnel_tables import AS_OF
 
 
 def kpi(frame: pd.DataFrame, segment: str, name: str, detail: str = "") -> pd.Series:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-AS_OF = "2026-12-31"  # window_months=12 -> the KPI window is 2026-01-01 .. 2026-12-31
+# The tables' export date is funnel_tables.AS_OF (the tests import it from there).
 
 
 def _opp(oid, segment, created, stage, amount, close, is_won, lead_id=None, account="acc-x", rep="R1"):

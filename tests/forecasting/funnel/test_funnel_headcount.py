@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.funnel import OVERALL, FunnelAssumptions, build_funnel_plan, compute_kpis, plan_headcount
+from forecasting.funnel import OVERALL, FunnelConfig, build_funnel_plan, compute_kpis, plan_headcount
 
-from .conftest import AS_OF
+from funnel_tables import AS_OF
 
 
 @pytest.fixture
@@ -22,9 +22,9 @@ def row(table: pd.DataFrame, segment: str, role: str) -> pd.Series:
 
 
 def test_headcount_by_hand(kpis, targets, reps):
-    assumptions = FunnelAssumptions(quota_per_rep_month=250.0, attainment=0.8, sqls_per_sdr_month=2.0,
-                                    win_rate=0.5, sql_to_opportunity_rate=0.5, mql_to_sql_rate=0.5,
-                                    avg_deal_size=100.0, monthly_split="even")
+    assumptions = FunnelConfig(quota_per_rep_month=250.0, expected_attainment=0.8, sqls_per_sdr_per_month=2.0,
+                               win_rate=0.5, sql_to_opportunity_rate=0.5, mql_to_sql_rate=0.5,
+                               avg_deal_size=100.0, monthly_split="even")
     plan = build_funnel_plan(targets, kpis, assumptions=assumptions)
     table = plan_headcount(targets, plan, kpis, reps, assumptions)
     ae = row(table, "A", "ae")
@@ -41,7 +41,7 @@ def test_headcount_by_hand(kpis, targets, reps):
 
 def test_roles_split_aes_and_sdrs(kpis, targets, reps):
     reps = reps.assign(role=["Account Executive", "AE", "AE", "SDR"])
-    assumptions = FunnelAssumptions(quota_per_rep_month=250.0)
+    assumptions = FunnelConfig(quota_per_rep_month=250.0)
     plan = build_funnel_plan(targets, kpis, min_records=4)
     table = plan_headcount(targets, plan, kpis, reps, assumptions)
     assert row(table, "A", "ae").on_file == 2 and row(table, "A", "sdr").on_file == 1
@@ -52,6 +52,6 @@ def test_roles_split_aes_and_sdrs(kpis, targets, reps):
 def test_quota_from_history_reproduces_productivity(kpis, targets):
     # A booked 600 in 2026 with 2 reps owning deals (R1, R2): 25 per rep-month.
     plan = build_funnel_plan(targets, kpis, min_records=4)
-    table = plan_headcount(targets, plan, kpis, None, FunnelAssumptions(attainment=0.5))
+    table = plan_headcount(targets, plan, kpis, None, FunnelConfig(expected_attainment=0.5))
     assert row(table, "A", "ae").needed == pytest.approx(1000.0 / (600.0 / (2 * 12) * 3), rel=1e-3)
     assert np.isnan(row(table, "A", "ae").on_file)  # no reps table
