@@ -1,9 +1,15 @@
-"""The knobs of a territory plan, checked once (sklearn-style: constraints as data)."""
+"""The knobs of a territory plan: one frozen, validated object shared by the CLI and the plan file.
+
+Constraints are data (pydantic ``Field`` bounds and ``Literal`` choices); an invalid value raises
+``pydantic.ValidationError`` (a ``ValueError``) when the object is built. The hub derives CLI
+flags, plan-file keys and MLflow parameters from these fields and their descriptions.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Annotated, Literal
 
-from territory.errors import TerritoryInputError
+from pydantic import ConfigDict, Field, model_validator
+from pydantic.dataclasses import dataclass
 
 OBJECTIVES = ("disruption", "travel", "mix")
 SOLVERS = ("highs", "cbc")
@@ -16,79 +22,58 @@ ENGINES = ("auto", "pulp", "highspy")
 FAST_PATH_MIN_PAIRS = 5_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class TerritoryConfig:
-    """Everything that shapes a plan apart from the data.
+    """Everything that shapes a territory plan apart from the data."""
 
-    ``balance_tolerance``: each rep's potential and workload stay within +/- this share of the
-    rep's fair share. ``max_moved_share``: optional cap on the potential moved off current
-    owners, as a share of total potential. ``mip_gap``: relative gap at which the solver stops.
-    ``engine``: "pulp" (the readable model), "highspy" (arrays, same model) or "auto".
-    ``warm_start``: the highspy engine first hands HiGHS a plan rounded from the LP relaxation
-    (a hint: same model, same bound; it only finds a good plan sooner).
-    """
+    balance_tolerance: Annotated[float, Field(
+        gt=0, lt=1, description="each rep's potential and workload stay within +/- this share of "
+        "the rep's fair share of its pool (0.10: +/-10%)")] = 0.10
+    objective: Annotated[Literal["disruption", "travel", "mix"], Field(
+        description="what the plan minimises: potential moved off current owners (disruption), "
+        "travel cost (from the costs table, else km from lat/lon), or a weighted mix")] = "disruption"
+    disruption_weight: Annotated[float, Field(
+        ge=0, description="weight of the moved share of potential in the 'mix' objective")] = 1.0
+    travel_weight: Annotated[float, Field(
+        ge=0, description="weight of the relative travel cost in the 'mix' objective")] = 1.0
+    max_moved_share: Annotated[float | None, Field(
+        ge=0, le=1, description="cap on the potential moved off current owners, as a share of "
+        "total potential; None: no cap")] = None
+    over_assignment: Annotated[float, Field(
+        ge=0, description="quotas of a segment add up to its target x (1 + this)")] = 0.10
+    quota_period: Annotated[str | None, Field(
+        min_length=1, description="target period the quotas are set for (e.g. 2027Q1); None: "
+        "every period of the targets table summed")] = None
+    solver: Annotated[Literal["highs", "cbc"], Field(
+        description="MILP solver: HiGHS (through PuLP or highspy) or CBC (through PuLP)")] = "highs"
+    engine: Annotated[Literal["auto", "pulp", "highspy"], Field(
+        description="how the model reaches HiGHS: the readable PuLP model, numpy arrays straight "
+        "to highspy (same model, faster to build), or auto (arrays for large pools)")] = "auto"
+    time_limit: Annotated[float | None, Field(
+        gt=0, description="seconds for the whole solve, every pool and phase included; at the "
+        "limit the best plan found is returned (status 'time_limit'); None: no limit")] = 600.0
+    mip_gap: Annotated[float, Field(
+        ge=0, le=1, description="relative optimality gap at which a solve stops (0.005: within "
+        "0.5% of the best possible plan); a gap also makes runs repeatable")] = 0.005
+    best_effort: Annotated[bool, Field(
+        description="when no plan meets balance_tolerance (or max_moved_share), return the most "
+        "balanced plan instead of an error, and say which tolerance (cap) it reached")] = True
+    tie_break: Annotated[bool, Field(
+        description="add a tiny fixed perturbation per (account, rep) so that equally good "
+        "plans are told apart the same way on every run")] = True
+    warm_start: Annotated[bool, Field(
+        description="the highspy engine first hands HiGHS a plan rounded from the LP relaxation "
+        "(a hint: same model and bound; it only finds a good plan sooner)")] = True
+    n_jobs: Annotated[int, Field(
+        ge=-1, description="pools solved at once in worker processes (joblib); 1: one after the "
+        "other in this process; -1: one per CPU")] = 1
 
-    balance_tolerance: float = 0.10
-    objective: str = "disruption"
-    disruption_weight: float = 1.0
-    travel_weight: float = 1.0
-    max_moved_share: float | None = None
-    over_assignment: float = 0.10
-    quota_period: str | None = None
-    solver: str = "highs"
-    engine: str = "auto"
-    time_limit: float | None = None
-    mip_gap: float = 1e-4
-    best_effort: bool = False
-    tie_break: bool = True
-    warm_start: bool = True
-    n_jobs: int = 1
-
-    def __post_init__(self) -> None:
-        _check_open_unit("balance_tolerance", self.balance_tolerance)
-        _check_choice("objective", self.objective, OBJECTIVES)
-        _check_choice("solver", self.solver, SOLVERS)
-        _check_choice("engine", self.engine, ENGINES)
-        for name in ("disruption_weight", "travel_weight", "over_assignment", "mip_gap"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or value < 0:
-                raise TerritoryInputError(
-                    f"The '{name}' parameter of TerritoryConfig must be a number >= 0. "
-                    f"Got {value!r} instead."
-                )
+    @model_validator(mode="after")
+    def _rules_across_fields(self) -> "TerritoryConfig":
         if self.objective == "mix" and self.disruption_weight + self.travel_weight <= 0:
-            raise TerritoryInputError(
-                "The 'mix' objective needs disruption_weight + travel_weight > 0. "
-                f"Got {self.disruption_weight!r} and {self.travel_weight!r} instead."
-            )
-        if self.max_moved_share is not None and not 0 <= self.max_moved_share <= 1:
-            raise TerritoryInputError(
-                "The 'max_moved_share' parameter of TerritoryConfig must be in [0, 1] or None. "
-                f"Got {self.max_moved_share!r} instead."
-            )
-        if self.time_limit is not None and not self.time_limit > 0:
-            raise TerritoryInputError(
-                "The 'time_limit' parameter of TerritoryConfig must be > 0 seconds or None. "
-                f"Got {self.time_limit!r} instead."
-            )
-        if not isinstance(self.n_jobs, int) or self.n_jobs == 0:
-            raise TerritoryInputError(
-                f"The 'n_jobs' parameter of TerritoryConfig must be a non-zero int. "
-                f"Got {self.n_jobs!r} instead."
-            )
-
-
-def _check_open_unit(name: str, value: object) -> None:
-    if not isinstance(value, (int, float)) or not 0 < value < 1:
-        raise TerritoryInputError(
-            f"The '{name}' parameter of TerritoryConfig must be a number in (0, 1), "
-            f"e.g. 0.10 for +/-10%. Got {value!r} instead."
-        )
-
-
-def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise TerritoryInputError(
-            f"The '{name}' parameter of TerritoryConfig must be a str among "
-            f"{{{', '.join(repr(c) for c in choices)}}}. Got {value!r} instead."
-        )
+            raise ValueError(
+                "the 'mix' objective needs disruption_weight + travel_weight > 0; got "
+                f"{self.disruption_weight!r} and {self.travel_weight!r}")
+        if self.n_jobs == 0:
+            raise ValueError("n_jobs must be 1 or more, or -1 for one job per CPU; got 0")
+        return self

@@ -18,3 +18,11 @@ class TerritoryInfeasibleError(TerritoryInputError):
         if hint:
             lines.append(f"hint: {hint}")
         super().__init__("\n".join(lines))
+
+
+class TerritoryTimeLimitError(TerritoryInputError):
+    """The time limit ran out before some pool had any plan; ``pools`` names them."""
+
+    def __init__(self, message: str, pools: Sequence[str] = ()) -> None:
+        self.pools = list(pools)
+        super().__init__(message)

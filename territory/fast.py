@@ -12,6 +12,8 @@ import time
 import numpy as np
 
 from territory.heuristic import round_and_repair
+from territory.highs import new_highs, read_status
+from territory.highs import run as run_highs
 from territory.problem import BlockProblem, BlockSolution, choice_from_values
 
 INF = float("inf")
@@ -46,14 +48,15 @@ def build_arrays(block: BlockProblem) -> dict[str, np.ndarray | int]:
     row_upper = np.full(n_row, INF)
     row_lower[:n_acc] = row_upper[:n_acc] = 1.0
     lo_pot, up_pot, lo_wl, up_wl = block.bounds()
+    margin_pot, margin_wl = block.margins()
     col_cost = block.coef.astype(np.float64)
     integrality = np.ones(n_pair, np.int32)
     col_lower, col_upper = np.zeros(n_pair), np.ones(n_pair)
     if block.minimise_tolerance:
         fp, fw = block.fair_potential, block.fair_workload
-        row_upper[base_pot_max:cap_row:4] = fp
+        row_upper[base_pot_max:cap_row:4] = fp - margin_pot
         row_lower[base_pot_min:cap_row:4] = fp
-        row_upper[base_wl_max:cap_row:4] = fw
+        row_upper[base_wl_max:cap_row:4] = fw - margin_wl
         row_lower[base_wl_min:cap_row:4] = fw
         t_rows = (n_acc + np.arange(4 * n_rep)).astype(np.int64)
         t_vals = np.stack([-fp, fp, -fw, fw], axis=1).ravel()
@@ -89,69 +92,60 @@ def _pass(h, arrays: dict, integrality: np.ndarray) -> None:
                 arrays["a_value"], integrality)
 
 
-def lp_warm_start(block: BlockProblem, arrays: dict) -> tuple[np.ndarray | None, float]:
+def lp_warm_start(block: BlockProblem, arrays: dict, time_limit: float | None = None,
+                  deadline: float | None = None) -> tuple[np.ndarray | None, float]:
     """Solve the LP relaxation and turn it into a feasible plan (see territory.heuristic).
 
     Returns (0/1 value per pair or None, the LP optimum: a lower bound on the MILP's optimum).
+    ``deadline`` (time.monotonic) stops the repair heuristic; ``time_limit`` the LP.
     """
     import highspy
 
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
+    h = new_highs(time_limit)
     _pass(h, arrays, np.zeros_like(arrays["integrality"]))
-    h.run()
+    run_highs(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None, float("nan")
     values = np.asarray(h.getSolution().col_value, dtype=float)[:block.n_pairs]
-    return round_and_repair(block, values), float(h.getInfo().objective_function_value)
+    return round_and_repair(block, values, deadline=deadline), float(h.getInfo().objective_function_value)
 
 
 def solve_block_highspy(block: BlockProblem, time_limit: float | None = None,
-                        mip_gap: float = 1e-4, msg: bool = False,
-                        warm_start: bool = False) -> BlockSolution:
+                        mip_gap: float = 1e-4, warm_start: bool = False) -> BlockSolution:
     """Build the arrays, solve with HiGHS, read the status, bound and chosen pairs back.
 
-    ``warm_start``: first hand HiGHS a plan rounded from the LP relaxation and repaired
-    (a hint only: the model, the bound and the gap are the same).
+    ``time_limit`` covers the LP warm start and the MILP together. ``warm_start``: first hand
+    HiGHS a plan rounded from the LP relaxation and repaired (a hint only: the model, the bound
+    and the gap are the same).
     """
-    import highspy
-
     start_time = time.perf_counter()
+    deadline = None if time_limit is None else time.monotonic() + time_limit
+
+    def left() -> float | None:
+        return None if deadline is None else max(deadline - time.monotonic(), 0.0)
+
     arrays = build_arrays(block)
     start = None
     if warm_start and not block.minimise_tolerance and block.n_pairs:
-        start, lp_bound = lp_warm_start(block, arrays)
+        start, lp_bound = lp_warm_start(block, arrays, left(), deadline)
         if start is not None:
             value = float(block.coef @ start)
-            if value - lp_bound <= max(mip_gap * abs(value), 1e-6):
+            if value - lp_bound <= max(mip_gap * abs(value), 1e-9 * max(1.0, abs(value))):
                 # The LP relaxation already certifies the gap: no branch and bound needed.
                 return BlockSolution(
                     status="optimal", choice=choice_from_values(block, start), objective=value,
                     bound=lp_bound, seconds=time.perf_counter() - start_time, solver="highs",
                     engine="highspy")
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", bool(msg))
-    h.setOptionValue("mip_rel_gap", float(mip_gap))
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("random_seed", 0)
-    if time_limit is not None:
-        h.setOptionValue("time_limit", float(time_limit))
+    h = new_highs(left(), mip_gap)
     _pass(h, arrays, arrays["integrality"])
     if start is not None:
         h.setSolution(start.size, np.arange(start.size, dtype=np.int32), start)
-    h.run()
+    run_highs(h)
     seconds = time.perf_counter() - start_time
-    model_status = h.getModelStatus()
+    state, has_solution = read_status(h)
+    status = {"optimal": "optimal", "infeasible": "infeasible"}.get(
+        state, "feasible" if has_solution else "no_solution")
     info = h.getInfo()
-    has_solution = info.primal_solution_status == 2
-    if model_status == highspy.HighsModelStatus.kOptimal:
-        status = "optimal"
-    elif model_status in (highspy.HighsModelStatus.kInfeasible,
-                          highspy.HighsModelStatus.kUnboundedOrInfeasible):
-        status = "infeasible"
-    else:
-        status = "feasible" if has_solution else "no_solution"
     if status in ("optimal", "feasible"):
         values = np.asarray(h.getSolution().col_value, dtype=float)
         choice = choice_from_values(block, values[:block.n_pairs])

@@ -117,11 +117,12 @@ def precheck(inst: Instance, tolerance: np.ndarray) -> dict[int, list[str]]:
 
 def single_measure(block: BlockProblem, measure: str) -> BlockProblem:
     """The block with only one measure's balance rows (the other's rows become 0 <= 0 <= 0)."""
+    zero_reps = np.zeros(block.rep.size)
     if measure == "potential":
         return dataclasses.replace(block, workload=np.zeros_like(block.workload),
-                                   fair_workload=np.zeros_like(block.fair_workload))
+                                   fair_workload=zero_reps, workload_margin=zero_reps)
     return dataclasses.replace(block, potential=np.zeros_like(block.potential),
-                               fair_potential=np.zeros_like(block.fair_potential))
+                               fair_potential=zero_reps, potential_margin=zero_reps)
 
 
 def worst_rep(block: BlockProblem, choice: np.ndarray) -> tuple[str, str, float]:

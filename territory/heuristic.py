@@ -6,6 +6,8 @@ certify a small gap at once. Pure numpy; every step is a single move of one acco
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from territory.problem import BlockProblem
@@ -17,9 +19,10 @@ def _violation(load_p, load_w, lo_p, up_p, lo_w, up_w, scale_p, scale_w):
             + (np.maximum(load_w - up_w, 0) + np.maximum(lo_w - load_w, 0)) / scale_w)
 
 
-def round_and_repair(block: BlockProblem, values: np.ndarray,
-                     max_moves: int | None = None) -> np.ndarray | None:
-    """A feasible 0/1 value per pair near ``values`` (an LP solution), or None if repair fails."""
+def round_and_repair(block: BlockProblem, values: np.ndarray, max_moves: int | None = None,
+                     deadline: float | None = None) -> np.ndarray | None:
+    """A feasible 0/1 value per pair near ``values`` (an LP solution), or None if repair fails
+    or ``deadline`` (a time.monotonic value) passes first."""
     n_acc, n_rep = block.acc.size, block.rep.size
     if n_acc == 0:
         return np.zeros(block.n_pairs)
@@ -50,6 +53,11 @@ def round_and_repair(block: BlockProblem, values: np.ndarray,
         pair_id[pa, pr] = np.arange(pa.size)
     for phase in ("repair", "polish"):
         for _ in range(max_moves):
+            if deadline is not None and time.monotonic() >= deadline:
+                # Out of time: a repaired plan is a plan; an unrepaired one is none.
+                if phase == "repair":
+                    return None
+                break
             src = pr[current[pa]]                 # current rep of each pair's account
             movable = pr != src
             a_pot, a_wl = pot[pa], wl[pa]

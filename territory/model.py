@@ -7,6 +7,9 @@
          sum moved[a,r] x[a,r] <= max_moved_share * total potential          max_moved_potential
          x binary; locked accounts have only the pair with their owner.
 
+The numbers are the block's, in the solver's units (territory.scaling): pot and wl in units of
+the pool's mean fair share, moved as a share of total potential; each upper bound is lowered by
+the rep's margin (values too small for the solver, entered as 0).
 Best effort replaces the fixed tolerance by a variable t and minimises it.
 Three steps: build_model, solve_model, read_solution.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import tempfile
 import time
 import warnings
@@ -22,6 +26,8 @@ from collections import defaultdict
 import numpy as np
 import pulp
 
+from territory.highs import quiet, read_status, stdout_to_devnull
+from territory.highs import run as run_highs
 from territory.problem import BlockProblem, BlockSolution, choice_from_values
 
 _ILLEGAL = re.compile(r"[^A-Za-z0-9_.]")
@@ -46,6 +52,7 @@ def build_model(block: BlockProblem) -> tuple[pulp.LpProblem, dict, pulp.LpVaria
     fair_potential = dict(zip(reps, block.fair_potential.tolist()))
     fair_workload = dict(zip(reps, block.fair_workload.tolist()))
     lo_pot, up_pot, lo_wl, up_wl = (dict(zip(reps, b.tolist())) for b in block.bounds())
+    margin_pot, margin_wl = (dict(zip(reps, m.tolist())) for m in block.margins())
     pairs = [(accounts[a], reps[r]) for a, r in zip(block.pair_acc.tolist(), block.pair_rep.tolist())]
     cost = dict(zip(pairs, block.coef.tolist()))
     moved = dict(zip(pairs, block.moved.tolist()))
@@ -78,9 +85,11 @@ def build_model(block: BlockProblem) -> tuple[pulp.LpProblem, dict, pulp.LpVaria
             prob += load_workload <= up_wl[r], f"balance_workload_max_{name}"
             prob += load_workload >= lo_wl[r], f"balance_workload_min_{name}"
         else:
-            prob += load_potential - fair_potential[r] * t <= fair_potential[r], f"balance_potential_max_{name}"
+            prob += (load_potential - fair_potential[r] * t <= fair_potential[r] - margin_pot[r],
+                     f"balance_potential_max_{name}")
             prob += load_potential + fair_potential[r] * t >= fair_potential[r], f"balance_potential_min_{name}"
-            prob += load_workload - fair_workload[r] * t <= fair_workload[r], f"balance_workload_max_{name}"
+            prob += (load_workload - fair_workload[r] * t <= fair_workload[r] - margin_wl[r],
+                     f"balance_workload_max_{name}")
             prob += load_workload + fair_workload[r] * t >= fair_workload[r], f"balance_workload_min_{name}"
     if block.moved_cap is not None:
         prob += pulp.lpSum(moved[p] * x[p] for p in pairs) <= block.moved_cap, "max_moved_potential"
@@ -106,33 +115,73 @@ def _cbc_log(log_path: str) -> tuple[float, bool, bool]:
     return bound, proven and not stopped, stopped
 
 
+class _QuietHiGHS(pulp.HiGHS):
+    """PuLP's HiGHS interface, built with no output and run so that Ctrl-C stops it promptly."""
+
+    def createAndConfigureSolver(self, lp):  # noqa: N802 (PuLP's name)
+        with stdout_to_devnull():  # the first Highs() of a process prints a banner to fd 1
+            super().createAndConfigureSolver(lp)
+        quiet(lp.solverModel)
+
+    def callSolver(self, lp):  # noqa: N802 (PuLP's name)
+        run_highs(lp.solverModel)
+
+
+def _child_pids(executable: str) -> list[int]:
+    """Ids of this process's children running ``executable`` (Linux /proc, else psutil)."""
+    me, name = os.getpid(), os.path.basename(executable)
+    pids: list[int] = []
+    if os.path.isdir("/proc"):
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    argv0 = f.read().split(b"\0", 1)[0].decode(errors="replace")
+            except (OSError, IndexError):
+                continue  # gone meanwhile, or not ours to read
+            if int(fields[1]) == me and os.path.basename(argv0) == name:
+                pids.append(int(entry))
+        return pids
+    try:
+        import psutil
+    except ImportError:
+        return pids
+    return [c.pid for c in psutil.Process(me).children()
+            if os.path.basename((c.cmdline() or [""])[0]) == name]
+
+
+def _stop_children(executable: str) -> None:
+    """End the solver processes this process started (CBC runs as a child process)."""
+    for pid in _child_pids(executable):
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except OSError:
+            pass  # already ended
+
+
 def solve_model(prob: pulp.LpProblem, solver: str = "highs", time_limit: float | None = None,
-                mip_gap: float = 1e-4, msg: bool = False) -> tuple[str, float, float, float]:
+                mip_gap: float = 1e-4) -> tuple[str, float, float, float]:
     """Solve in place; return (status, objective, bound, seconds) read from the solver itself.
 
-    PuLP 3.3 sets LpStatus to "Optimal" after a time limit, so the status here comes from the
-    solution status (and, for HiGHS, the model status), never from LpStatus alone.
+    Status: optimal | feasible (stopped by the time limit with a plan) | infeasible |
+    no_solution (stopped without a plan). PuLP 3.3 sets LpStatus to "Optimal" after a time
+    limit, so the status comes from HiGHS' model status (or CBC's log), never from LpStatus.
     """
     start = time.perf_counter()
     if solver == "highs":
-        import highspy
-
-        options = {"mip_rel_gap": mip_gap, "threads": 1, "random_seed": 0}
-        cmd = pulp.HiGHS(msg=msg, timeLimit=time_limit, **options)
+        cmd = _QuietHiGHS(msg=False, timeLimit=time_limit, mip_rel_gap=mip_gap, threads=1,
+                          random_seed=0)
         prob.solve(cmd)
         seconds = time.perf_counter() - start
         h = prob.solverModel
-        model_status = h.getModelStatus()
+        state, has_solution = read_status(h)
+        status = {"optimal": "optimal", "infeasible": "infeasible"}.get(
+            state, "feasible" if has_solution else "no_solution")
         info = h.getInfo()
-        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-        if model_status == highspy.HighsModelStatus.kOptimal:
-            status = "optimal"
-        elif model_status in (highspy.HighsModelStatus.kInfeasible,
-                              highspy.HighsModelStatus.kUnboundedOrInfeasible):
-            status = "infeasible"
-        else:
-            status = "feasible" if has_solution else "no_solution"
-        objective = info.objective_function_value if has_solution else float("nan")
+        objective = info.objective_function_value if status in ("optimal", "feasible") else float("nan")
         bound = info.mip_dual_bound if status != "infeasible" else float("nan")
         if status == "optimal" and not np.isfinite(bound):
             bound = objective  # a pure LP (no integer columns) reports no MIP bound
@@ -145,7 +194,13 @@ def solve_model(prob: pulp.LpProblem, solver: str = "highs", time_limit: float |
             warnings.simplefilter("ignore")  # PULP_CBC_CMD's PuLP-4 deprecation notice
             cmd = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=mip_gap,
                                     logPath=log_path, threads=1)
-            prob.solve(cmd)
+            try:
+                prob.solve(cmd)
+            except KeyboardInterrupt:
+                # A Ctrl-C in a terminal reaches CBC too, but a signal sent to this process
+                # alone would leave CBC running: end it before propagating.
+                _stop_children(cmd.path)
+                raise
         seconds = time.perf_counter() - start
         bound, proven_infeasible, stopped = _cbc_log(log_path)
     finally:

@@ -75,6 +75,20 @@ def tie_break(inst: Instance) -> np.ndarray:
     return (h & np.uint64(0xFFFFFFFF)).astype(np.float64) / 2.0**32
 
 
+def with_tie_break(inst: Instance, base: np.ndarray) -> tuple[np.ndarray, float]:
+    """``base`` plus the tie-breaking term, and the most that term can add to a whole plan.
+
+    The term is TIE_BREAK_SCALE x the pool's mean positive coefficient x tie_break(): relative
+    to each pool, so a pool of small numbers is not ruled by the ties of a pool of large ones.
+    """
+    positive = base > 0
+    sums = np.bincount(inst.pair_pool[positive], base[positive], inst.n_pools)
+    counts = np.bincount(inst.pair_pool[positive], minlength=inst.n_pools)
+    unit = np.where(counts > 0, sums / np.maximum(counts, 1), 1.0)
+    allowance = TIE_BREAK_SCALE * float(unit[inst.acc_pool].sum())
+    return base + TIE_BREAK_SCALE * unit[inst.pair_pool] * tie_break(inst), allowance
+
+
 def pair_costs(inst: Instance, config: TerritoryConfig, costs: pd.DataFrame | None = None
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """(objective coefficient, moved potential, travel cost or None) per pair."""
@@ -89,12 +103,10 @@ def pair_costs(inst: Instance, config: TerritoryConfig, costs: pd.DataFrame | No
         else:
             # Both terms scaled to about 1 for a whole plan: moved share, and travel relative to
             # the mean pair cost times the number of accounts.
-            total = max(float(inst.potential.sum()), 1e-12)
+            total = max(float(inst.potential.sum()), 1e-300)
             mean_cost = float(travel.mean()) if travel.size else 0.0
-            scale = max(mean_cost * max(len(inst.accounts), 1), 1e-12)
+            scale = max(mean_cost * max(len(inst.accounts), 1), 1e-300)
             coef = config.disruption_weight * moved / total + config.travel_weight * travel / scale
     if config.tie_break and coef.size:
-        positive = coef[coef > 0]
-        unit = float(positive.mean()) if positive.size else 1.0
-        coef = coef + TIE_BREAK_SCALE * unit * tie_break(inst)
+        coef, _ = with_tie_break(inst, coef)
     return coef, moved, travel

@@ -3,6 +3,10 @@
 Without a cap on moved potential no pair crosses pools, so each pool is its own block and the
 blocks are solved apart (smaller MILPs, a gap per pool, parallel if asked). A global cap couples
 them: then the whole plan is one block. Both solvers read this same description.
+
+Every number of a block is in the solver's units (territory.scaling): potential and workload in
+units of their pool's mean fair share, moved potential as a share of total potential, and the
+objective divided by ``objective_unit``.
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from territory.pools import Instance
+from territory.scaling import ModelNumbers
 
 
 @dataclass(frozen=True)
@@ -23,31 +28,43 @@ class BlockProblem:
     pair_acc: np.ndarray       # local account index per pair (sorted by account, then rep)
     pair_rep: np.ndarray       # local rep index per pair
     pair_index: np.ndarray     # index of the pair in the instance's pair arrays
-    coef: np.ndarray           # objective coefficient per pair
-    moved: np.ndarray          # potential moved off its owner if the pair is chosen
-    potential: np.ndarray      # per local account
+    coef: np.ndarray           # objective coefficient per pair / objective_unit
+    moved: np.ndarray          # share of total potential moved off its owner if the pair is chosen
+    potential: np.ndarray      # per local account (pool's mean fair share = 1)
     workload: np.ndarray
     fair_potential: np.ndarray  # per local rep
     fair_workload: np.ndarray
     tolerance: np.ndarray      # per local rep (the pool's tolerance)
-    moved_cap: float | None    # absolute potential that may move, or None
+    moved_cap: float | None    # share of total potential that may move, or None
     minimise_tolerance: bool = False  # best effort: minimise the common tolerance t instead
+    potential_margin: np.ndarray | None = None  # per local rep: upper bound lowered by this
+    workload_margin: np.ndarray | None = None
+    objective_unit: float = 1.0  # real objective = solver objective x objective_unit
 
     @property
     def n_pairs(self) -> int:
         return int(self.pair_acc.size)
 
+    def margins(self) -> tuple[np.ndarray, np.ndarray]:
+        """What values entered as 0 could add to a rep's potential and workload (see scaling)."""
+        zero = np.zeros(self.rep.size)
+        return (zero if self.potential_margin is None else self.potential_margin,
+                zero if self.workload_margin is None else self.workload_margin)
+
     def bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Lower/upper potential and workload per rep: fair share x (1 -/+ tolerance)."""
+        """Lower/upper potential and workload per rep: fair share x (1 -/+ tolerance), the upper
+        bounds lowered by the margins."""
         tol = self.tolerance
-        return (self.fair_potential * (1 - tol), self.fair_potential * (1 + tol),
-                self.fair_workload * (1 - tol), self.fair_workload * (1 + tol))
+        margin_pot, margin_wl = self.margins()
+        return (self.fair_potential * (1 - tol), self.fair_potential * (1 + tol) - margin_pot,
+                self.fair_workload * (1 - tol), self.fair_workload * (1 + tol) - margin_wl)
 
 
-def block_problem(inst: Instance, coef: np.ndarray, moved: np.ndarray, pools: tuple[int, ...],
+def block_problem(inst: Instance, coef: np.ndarray, numbers: ModelNumbers, pools: tuple[int, ...],
                   tolerance: np.ndarray, moved_cap: float | None = None,
                   minimise_tolerance: bool = False) -> BlockProblem:
-    """Cut the block of ``pools`` out of the instance. ``tolerance`` is per pool."""
+    """Cut the block of ``pools`` out of the instance. ``tolerance`` is per pool; ``coef`` per
+    pair in any unit; ``moved_cap`` in the solver's unit (``ModelNumbers.moved_cap``)."""
     pools = tuple(sorted(pools))
     pool_mask = np.isin(np.arange(inst.n_pools), pools)
     acc = np.flatnonzero(pool_mask[inst.acc_pool])
@@ -62,16 +79,22 @@ def block_problem(inst: Instance, coef: np.ndarray, moved: np.ndarray, pools: tu
     pair_rep = rep_local[inst.pair_rep[pair_index]]
     order = np.lexsort((pair_rep, pair_acc))
     pair_index, pair_acc, pair_rep = pair_index[order], pair_acc[order], pair_rep[order]
+    block_coef = np.asarray(coef, float)[pair_index]
+    positive = block_coef[block_coef > 0]
+    # One unit for the whole block: a per-pool unit would reweigh pools coupled by a cap.
+    unit = 1.0 if minimise_tolerance or not positive.size else float(positive.mean())
     return BlockProblem(
         pools=pools, acc=acc, rep=rep,
         account_ids=tuple(inst.accounts["account_id"].to_numpy()[acc]),
         rep_ids=tuple(inst.reps["rep_id"].to_numpy()[rep]),
         pair_acc=pair_acc, pair_rep=pair_rep, pair_index=pair_index,
-        coef=coef[pair_index], moved=moved[pair_index],
-        potential=inst.potential[acc], workload=inst.workload[acc],
-        fair_potential=inst.fair_potential[rep], fair_workload=inst.fair_workload[rep],
+        coef=block_coef / unit, moved=numbers.moved[pair_index],
+        potential=numbers.potential[acc], workload=numbers.workload[acc],
+        fair_potential=numbers.fair_potential[rep], fair_workload=numbers.fair_workload[rep],
         tolerance=np.asarray(tolerance, float)[inst.rep_pool[rep]],
         moved_cap=moved_cap, minimise_tolerance=minimise_tolerance,
+        potential_margin=numbers.potential_margin[rep], workload_margin=numbers.workload_margin[rep],
+        objective_unit=unit,
     )
 
 

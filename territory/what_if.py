@@ -71,7 +71,7 @@ def compare_plans(first: TerritoryPlan, second: TerritoryPlan,
     """Headline numbers side by side, the change, and how many accounts changed hands."""
     rows = []
     for key in HEADLINES:
-        a, b = first.summary.get(key), second.summary.get(key)
+        a, b = getattr(first.summary, key), getattr(second.summary, key)
         change = (b - a) if isinstance(a, (int, float)) and isinstance(b, (int, float)) \
             and not isinstance(a, bool) and a is not None and b is not None else np.nan
         rows.append({"metric": key, names[0]: a, names[1]: b, "change": change})

@@ -1,8 +1,11 @@
 """Bad input: clear errors naming the table, column and rows (messages pinned)."""
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
 from territory import TerritoryConfig, TerritoryInputError, plan_territories
 from territory_checker import tiny
@@ -46,8 +49,8 @@ def test_unknown_owner_is_unassigned_and_reported():
     accounts.loc[2, "owner_rep_id"] = "GHOST"
     accounts.loc[2, "locked"] = 1
     plan = plan_territories(accounts, reps, balance_tolerance=0.5, best_effort=True)
-    assert plan.summary["unassigned_owner_count"] == 1
-    assert plan.summary["locked_without_owner_count"] == 1
+    assert plan.summary.unassigned_owner_count == 1
+    assert plan.summary.locked_without_owner_count == 1
     row = plan.assignments.set_index("account_id").loc["A2"]
     assert row["previous_rep_id"] == "GHOST" and not row["moved"]
     assert row["reason"] == "newly assigned (owner GHOST is not among the reps)"
@@ -73,9 +76,39 @@ def test_pool_with_only_capacity_zero_reps_is_an_error():
 
 @pytest.mark.parametrize("tolerance", [0, 1, -0.1, 1.5])
 def test_tolerance_outside_open_unit_interval(tolerance):
-    with pytest.raises(TerritoryInputError, match=r"The 'balance_tolerance' parameter of "
-                                                  r"TerritoryConfig must be a number in \(0, 1\)"):
+    with pytest.raises(ValidationError) as err:
         TerritoryConfig(balance_tolerance=tolerance)
+    (problem,) = err.value.errors()
+    assert problem["loc"] == ("balance_tolerance",)
+    assert problem["type"] in ("greater_than", "less_than")
+
+
+@pytest.mark.parametrize("field,value,kind", [
+    ("objective", "cheapest", "literal_error"), ("solver", "gurobi", "literal_error"),
+    ("engine", "fast", "literal_error"), ("max_moved_share", 1.5, "less_than_equal"),
+    ("time_limit", 0, "greater_than"), ("mip_gap", -0.1, "greater_than_equal"),
+    ("quota_period", "", "string_too_short"), ("n_jobs", -2, "greater_than_equal"),
+    ("travel_weight", -1, "greater_than_equal"), ("tolerance", 0.1, "unexpected_keyword_argument"),
+])
+def test_config_constraints_are_data(field, value, kind):
+    with pytest.raises(ValidationError) as err:
+        TerritoryConfig(**{field: value})
+    assert [(e["loc"], e["type"]) for e in err.value.errors()] == [((field,), kind)]
+
+
+def test_config_rules_across_fields_and_defaults():
+    with pytest.raises(ValidationError, match="'mix' objective needs disruption_weight"):
+        TerritoryConfig(objective="mix", disruption_weight=0, travel_weight=0)
+    with pytest.raises(ValidationError, match="n_jobs must be 1 or more"):
+        TerritoryConfig(n_jobs=0)
+    config = TerritoryConfig()
+    # One set of defaults for the CLI and the plan file.
+    assert (config.mip_gap, config.time_limit, config.best_effort) == (0.005, 600.0, True)
+    assert TerritoryConfig(max_moved_share=None, quota_period=None, time_limit=None).time_limit is None
+    for name, info in TerritoryConfig.__pydantic_fields__.items():
+        assert info.description, name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.balance_tolerance = 0.2  # type: ignore[misc]
 
 
 def test_costs_naming_unknown_accounts_or_reps():

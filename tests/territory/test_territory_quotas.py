@@ -23,7 +23,7 @@ def test_quotas_add_up_and_follow_potential_times_ramp():
     # quota / potential differs only through ramp: equal ramps, equal ratios.
     ratio = summary["quota_per_potential"] / summary["ramp_in"]
     np.testing.assert_allclose(ratio, ratio.iloc[0], rtol=1e-9)
-    spread = plan.summary["quota_spread"]["S00"]
+    spread = plan.summary.quota_spread["S00"]
     assert spread["max_over_min"] == pytest.approx(
         summary["quota_per_potential"].max() / summary["quota_per_potential"].min())
 

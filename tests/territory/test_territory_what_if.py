@@ -25,7 +25,7 @@ def test_rep_leaves_only_their_accounts_move():
     assert (result.loc[others.index, "rep_id"] == others["owner_rep_id"]).all()
     staying = reps[reps["rep_id"] != leaver]
     assert violations(accounts.assign(locked=0), staying, result["rep_id"],
-                      plan.summary["tolerance_reached"]) == []
+                      plan.summary.tolerance_reached) == []
 
 
 def test_reps_hired_get_a_fair_territory():
@@ -43,14 +43,14 @@ def test_budget_tolerance_and_compare():
     base = plan_territories(accounts, reps, balance_tolerance=0.3, mip_gap=1e-3)
     tight = with_tolerance(accounts, reps, 0.2, mip_gap=1e-3)
     # A tighter band cannot move less than the optimum of the looser one (up to the gap).
-    assert tight.summary["moved_potential"] >= base.summary["objective_bound"] - 1e-6
-    capped = with_disruption_budget(accounts, reps, tight.summary["moved_share"] + 1e-6,
+    assert tight.summary.moved_potential >= base.summary.objective_bound - 1e-6
+    capped = with_disruption_budget(accounts, reps, tight.summary.moved_share + 1e-6,
                                     balance_tolerance=0.2, mip_gap=1e-3)
-    assert capped.summary["moved_share"] <= tight.summary["moved_share"] + 1e-6
+    assert capped.summary.moved_share <= tight.summary.moved_share + 1e-6
     table = compare_plans(base, tight, names=("base", "tight"))
     assert list(table.columns) == ["metric", "base", "tight", "change"]
     moved = table.set_index("metric").loc["moved_potential"]
-    assert moved["change"] == tight.summary["moved_potential"] - base.summary["moved_potential"]
+    assert moved["change"] == tight.summary.moved_potential - base.summary.moved_potential
     changed = table.set_index("metric").loc["accounts_with_another_rep", "change"]
     expected = (base.assignments.set_index("account_id")["rep_id"]
                 != tight.assignments.set_index("account_id")["rep_id"]).sum()
