@@ -118,7 +118,7 @@ def test_leakage_warning_and_exclude(sample):
     scorer = LeadScorer(random_state=0, n_threads=1).fit(leads)
     assert len(scorer.warnings_) == 1
     assert scorer.warnings_[0].startswith("column 'rep_disposition' alone predicts 'is_sql' with AUC 0.9")
-    assert "--exclude rep_disposition" in scorer.warnings_[0]
+    assert scorer.warnings_[0].endswith("If so, retrain with 'rep_disposition' in exclude.")
     assert scorer.feature_report_.set_index("column").loc["rep_disposition", "used"]
     clean = LeadScorer(random_state=0, n_threads=1, exclude=["rep_disposition"]).fit(leads)
     assert clean.warnings_ == []
