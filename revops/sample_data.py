@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from revops.errors import ConfigError
+
 SEGMENTS = ("SMB", "Mid-Market", "Enterprise")
 REGIONS = ("AMER", "EMEA", "APAC")
 PRODUCT_LINES = ("Core", "Analytics", "Platform")
@@ -307,7 +309,7 @@ def generate(
 ) -> dict[str, Path]:
     """Write the sample CRM to ``out_dir`` and return the paths written, by table name."""
     if n_leads < 100 or n_accounts < 30 or n_reps < 9:
-        raise ValueError("sample data needs at least 100 leads, 30 accounts and 9 reps "
+        raise ConfigError("sample data needs at least 100 leads, 30 accounts and 9 reps "
                          f"(got {n_leads}, {n_accounts}, {n_reps})")
     rng = np.random.default_rng(seed)
     as_of_ts = pd.Timestamp(as_of)

@@ -3,6 +3,7 @@ import json
 from pathlib import Path
 
 import mlflow
+import pytest
 
 from revops.config import load_config
 from revops.plan import run_plan
@@ -14,7 +15,7 @@ def test_plan_writes_summary_report_and_parent_run(sample_data_dir: Path, tmp_pa
     out = tmp_path / "plan"
     config = load_config(overrides={"steps": []})
     summary = run_plan(sample_data_dir, out, config)
-    assert sorted(p.name for p in out.iterdir()) == ["plan.toml", "report.html", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".revops-output", "plan.toml", "report.html", "summary.json"]
     on_disk = json.loads((out / "summary.json").read_text())
     assert on_disk == json.loads(json.dumps(summary))
     assert on_disk["plan_period"] == "2027Q1" and on_disk["as_of"] == "2026-12-31"
@@ -27,8 +28,11 @@ def test_plan_writes_summary_report_and_parent_run(sample_data_dir: Path, tmp_pa
 
 
 def test_failed_plan_keeps_the_previous_output(sample_data_dir: Path, tmp_path: Path):
+    from revops.outputs import MARKER
+
     out = tmp_path / "plan"
     out.mkdir()
+    (out / MARKER).write_text("")  # an earlier revops output
     (out / "keep.txt").write_text("previous plan")
     bad = tmp_path / "bad"
     bad.mkdir()
