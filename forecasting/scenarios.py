@@ -135,7 +135,7 @@ def forecast_vs_target(forecast: pd.DataFrame, targets: pd.DataFrame, period: pd
     if f.empty:
         raise ForecastInputError(
             f"forecast: no forecast month falls in {period}; the forecast covers "
-            f"{', '.join(sorted(set(months.astype(str))))}. Hint: forecast a horizon reaching {period}.")
+            f"{', '.join(sorted(set(months.astype(str))))}. Hint: raise horizon so that the forecast reaches {period}.")
     quarter = f.groupby("segment").agg(forecast_p50=("p50", "sum"), months=("p50", "size"))
     goal = _targets_for(targets, period)
     rows = []
