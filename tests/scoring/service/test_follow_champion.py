@@ -15,7 +15,7 @@ from scoring.service.settings import ServiceSettings
 from service_support import FakeModel, as_records
 import pytest
 
-pytestmark = pytest.mark.mlflow
+pytestmark = [pytest.mark.slow, pytest.mark.mlflow]
 
 
 def _hammer(url: str, lead: dict, stop: threading.Event, seen: list) -> None:

@@ -5,8 +5,11 @@ in use here (it reads a private attribute pytest no longer has).
 """
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+
+pytestmark = pytest.mark.slow
 
 EXAMPLES = 100  # per operation; five operations
 

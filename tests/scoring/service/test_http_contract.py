@@ -7,6 +7,8 @@ import pytest
 
 from scoring.service.settings import ServiceSettings
 
+pytestmark = pytest.mark.slow  # every test talks to a live server
+
 KEY = "s3cret-key"
 
 

@@ -10,7 +10,7 @@ from scoring.service.server import ServerThread
 from scoring.service.settings import ServiceSettings
 from service_support import as_records
 
-pytestmark = pytest.mark.mlflow
+pytestmark = pytest.mark.slow  # a live server; no MLflow
 
 
 @pytest.fixture(scope="module")

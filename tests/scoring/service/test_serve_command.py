@@ -16,7 +16,6 @@ from scoring import registry
 from scoring.service.server import free_port
 from service_support import as_records
 
-pytestmark = pytest.mark.mlflow
 
 RUNNER = """
 import argparse, sys
@@ -46,6 +45,68 @@ def test_defaults_bind_loopback_and_follow_champion(monkeypatch):
     assert (settings.api_key, settings.max_batch, settings.poll_seconds) == ("k1", 50, 0.5)
 
 
+def test_connection_flags_reach_the_settings_and_uvicorn(monkeypatch):
+    from scoring.service.server import uvicorn_options
+
+    monkeypatch.delenv("REVOPS_API_KEY", raising=False)
+    defaults = _parse([])
+    assert (defaults.header_timeout_seconds, defaults.body_timeout_seconds, defaults.keep_alive_seconds,
+            defaults.max_connections, defaults.max_header_bytes, defaults.batch_threads) == (
+        10.0, 30.0, 30, 1000, 16_384, 2)
+    settings = _parse(["--header-timeout-seconds", "2.5", "--body-timeout-seconds", "7", "--keep-alive-seconds",
+                       "9", "--max-connections", "50", "--max-header-bytes", "4096", "--batch-threads", "3"])
+    assert (settings.header_timeout_seconds, settings.body_timeout_seconds, settings.keep_alive_seconds,
+            settings.max_connections, settings.max_header_bytes, settings.batch_threads) == (2.5, 7.0, 9, 50, 4096, 3)
+    options = uvicorn_options(settings)
+    assert (options["timeout_keep_alive"], options["limit_concurrency"], options["h11_max_incomplete_event_size"]) == (
+        9, 51, 4096)
+    assert options["http"].keywords["limits"].header_timeout == 2.5
+
+
+def test_bad_flag_values_name_the_flag(monkeypatch):
+    from revops.errors import ConfigError
+
+    monkeypatch.delenv("REVOPS_API_KEY", raising=False)
+    with pytest.raises(ConfigError) as caught:
+        _parse(["--max-connections", "0", "--header-timeout-seconds", "-1", "--model", ""])
+    assert str(caught.value) == (
+        "command line: 3 problem(s) with the settings:\n"
+        "  --model: String should have at least 1 character; got ''\n"
+        "  --header-timeout-seconds: Input should be greater than 0; got -1.0\n"
+        "  --max-connections: Input should be greater than or equal to 1; got 0")
+
+
+def test_every_setting_is_described():
+    from scoring.service.settings import ServiceSettings
+
+    assert [n for n, f in ServiceSettings.__pydantic_fields__.items() if not f.description] == []
+    assert "api_key" not in repr(ServiceSettings(api_key="s3cret"))
+
+
+def test_connection_budget_fits_the_open_file_limit():
+    from scoring.service.server import RESERVED_FDS, connection_budget
+    from scoring.service.settings import ServiceSettings
+
+    settings = ServiceSettings(max_connections=1000)
+    assert connection_budget(settings, 1024) == 1024 - RESERVED_FDS == 896
+    assert connection_budget(settings, 1_048_576) == 1000
+
+
+def test_open_file_limit_is_raised_to_the_hard_limit():
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard <= 512:
+        pytest.skip(f"needs a finite hard open-file limit above 512, not {hard}")
+    code = ("import resource; from scoring.service.server import raise_open_file_limit; "
+            "resource.setrlimit(resource.RLIMIT_NOFILE, (512, resource.getrlimit(resource.RLIMIT_NOFILE)[1])); "
+            "print(raise_open_file_limit(), *resource.getrlimit(resource.RLIMIT_NOFILE))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == [str(hard)] * 3
+
+
+@pytest.mark.slow
+@pytest.mark.mlflow
 def test_serve_process_scores_with_key(scorers, lead_frame, tmp_path):
     from revops.mlflow_setup import configure
 
