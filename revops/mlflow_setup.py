@@ -157,8 +157,8 @@ def _open_locked(uri: str, db_path: Path) -> StoreStatus:
     key = db_path.resolve()
     before = _identity(db_path)
     with _OPENED_LOCK:
-        known = _OPENED.get(key, "unknown")
-    reopened = known != "unknown" and known != before
+        seen, known = key in _OPENED, _OPENED.get(key)
+    reopened = seen and known != before
     # Cached engines for a database that is gone, or is another file now, point at a dead inode.
     if reopened or before is None:
         _forget_stores(key)
@@ -179,8 +179,8 @@ def _open_locked(uri: str, db_path: Path) -> StoreStatus:
     with _OPENED_LOCK:
         _OPENED[key] = _identity(db_path)
     if reopened:
-        log.warning("MLflow store %s was deleted or replaced while this process used it; reopened%s",
-                    db_path, " (created anew)" if created else "")
+        log.info("MLflow store %s was deleted or replaced while this process used it; reopened%s",
+                 db_path, " (created anew)" if created else "")
     return StoreStatus(uri, created=created, reopened=reopened)
 
 
