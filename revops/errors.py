@@ -8,6 +8,7 @@ user error. Configuration objects are pydantic dataclasses; the hub turns their
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 OUR_PACKAGES = frozenset({"revops", "scoring", "forecasting", "territory"})
@@ -29,25 +30,40 @@ def is_user_error(exc: BaseException) -> bool:
     return module in OUR_PACKAGES
 
 
+# Parts of a pydantic error location that name a type (a union member, a validator), not a key.
+_TYPE_TAG = re.compile(r"^(constrained-\w+|function-.*|.*\[.*\]|float|int|str|bool|none|dict|list|tuple)$")
+
+
 def describe_validation_error(exc: Any, name: Callable[[tuple], str] | None = None) -> list[str]:
     """One line per problem of a pydantic ``ValidationError``: the setting, what is allowed, what
     arrived. ``name`` turns an error location (a tuple) into the setting's name as the user
-    writes it (a plan-file key or a command-line flag)."""
-    lines = []
+    writes it (a plan-file key or a command-line flag).
+
+    A value that may be one of several types (a number, or a number per segment) fails once per
+    type; the failure of the type the user evidently meant is kept, the "not a dictionary" of the
+    other is dropped."""
+    grouped: dict[str, list[dict]] = {}
     for error in exc.errors(include_url=False):
-        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        # pydantic adds the union member ('float', 'none') or the tagged type to the location
-        loc = tuple(p for p in loc if p not in ("float", "int", "str", "bool", "none", "list[str]"))
+        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and _TYPE_TAG.match(p)))
         where = name(loc) if name else ".".join(map(str, loc))
-        message = error["msg"]
-        if error["type"] == "missing_argument":
-            message = "is required"
-        elif error["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
-            message = "is not a known setting"
-        got = error.get("input")
+        grouped.setdefault(where, []).append(error)
+    lines = []
+    for where, errors in grouped.items():
+        meant = [e for e in errors if not e["type"].endswith("_type")] or errors
+        messages = []
+        for error in meant:
+            message = error["msg"]
+            if error["type"] == "missing_argument":
+                message = "is required"
+            elif error["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
+                message = "is not a known setting"
+            if message not in messages:
+                messages.append(message)
+        error = meant[0]
         shown = "" if error["type"] in ("missing_argument", "unexpected_keyword_argument",
-                                        "extra_forbidden") else f"; got {got!r}"
-        lines.append(f"{where}: {message}{shown}" if where else f"{message}{shown}")
+                                        "extra_forbidden") else f"; got {error.get('input')!r}"
+        text = " or ".join(messages)
+        lines.append(f"{where}: {text}{shown}" if where else f"{text}{shown}")
     return lines
 
 

@@ -75,6 +75,8 @@ def add_config_flags(
                 kwargs["metavar"] = "{" + ",".join(choices + (["none"] if optional else [])) + "}"
             elif typing.get_origin(inner) is tuple:
                 kwargs["metavar"] = "A,B,..."
+            elif _takes_mapping(info.annotation):
+                kwargs["metavar"] = "X|SEGMENT=X,..."
             else:
                 kwargs["metavar"] = name.upper()
             kwargs["help"] = f"{help_text} (default: {_default_text(default)})"
@@ -89,7 +91,15 @@ def _value(text: Any, annotation: Any) -> Any:
         return None
     if typing.get_origin(inner) is tuple:
         return tuple(part.strip() for part in text.split(",") if part.strip())
+    if "=" in text and _takes_mapping(annotation):  # per segment: "Enterprise=0.2,SMB=0.3"
+        pairs = [part.split("=", 1) for part in text.split(",") if part.strip()]
+        if all(len(pair) == 2 for pair in pairs):
+            return {key.strip(): value.strip() for key, value in pairs}
     return text
+
+
+def _takes_mapping(annotation: Any) -> bool:
+    return any(typing.get_origin(a) is dict for a in typing.get_args(annotation))
 
 
 def given_flags(args: argparse.Namespace) -> dict[str, Any]:

@@ -4,37 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from forecasting import ForecastConfig
+from forecasting import ForecastConfig, fan_charts
 from forecasting.api import ForecastResult
 
 from revops.artifacts import save_figures
 from revops.flags import config_as_params
 from revops.outputs import write_csv, write_json
-
-
-def slug(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in str(name)).lower()
-
-
-def fan_charts(result: ForecastResult) -> dict[str, object]:
-    """One fan chart per segment and for the total (regions: their table rows are enough)."""
-    from forecasting.plots import fan_chart
-
-    hist = result.history
-    totals = hist.groupby("period", as_index=False)["bookings"].sum()
-    figures: dict[str, object] = {}
-    segments = set(hist["segment"])
-    for name, frame in result.forecast.groupby("segment", sort=True):
-        if name in segments:
-            series = hist[hist["segment"] == name]
-        elif frame["level"].iloc[0] == "total":
-            series = totals
-        else:
-            continue
-        figures[f"fan_{slug(name)}"] = fan_chart(series, frame, f"{name}: bookings forecast")
-    if "Total" not in set(result.forecast["segment"]):  # one segment: its chart is the total
-        figures["fan_total"] = fan_chart(totals, result.forecast, "Total: bookings forecast")
-    return figures
 
 
 def write_forecast(folder: Path, result: ForecastResult, pipeline=None) -> dict[str, Path]:
@@ -64,7 +39,8 @@ def log_forecast(config: ForecastConfig, result: ForecastResult, pipeline=None, 
     """Parameters (the configuration), metrics (backtest accuracy, pipeline expectation)."""
     from revops.tracking import log_folder, log_metrics, log_params
 
-    params = {**config_as_params(config), "n_segments": int(result.history["segment"].nunique())}
+    # The configuration as run (levels with 80, the backtest step chosen, the group season used).
+    params = {**config_as_params(result.metrics.config), "n_segments": int(result.history["segment"].nunique())}
     if source:
         params["source"] = source
     log_params(params)

@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         from forecasting.pipeline import forecast_pipeline
 
         targets = _read(args.targets, "targets") if args.targets else None
-        pipeline = forecast_pipeline(opportunities, as_of=args.as_of, targets=targets,
+        pipeline = forecast_pipeline(opportunities, config, as_of=args.as_of, targets=targets,
                                      random_state=args.seed)
     with atomic_output_dir(args.out, inputs=inputs, force=args.force) as tmp:
         write_forecast(tmp, result, pipeline)

@@ -26,7 +26,7 @@ def run(ctx: StepContext) -> StepOutcome:
     ctx.progress.info(f"  forecasting {history['segment'].nunique()} segment(s) from {source}")
     result = forecast_bookings(history, cfg, random_state=ctx.config.seed)
     targets = bundle.tables.get("targets")
-    pipeline = forecast_pipeline(opportunities, as_of=ctx.as_of, targets=targets,
+    pipeline = forecast_pipeline(opportunities, cfg, as_of=ctx.as_of, targets=targets,
                                  random_state=ctx.config.seed)
     write_forecast(ctx.out_dir, result, pipeline)
     log_forecast(cfg, result, pipeline, source=source)

@@ -64,7 +64,8 @@ def test_bad_input_exits_2_with_message(tmp_path, capsys):
     assert err.startswith("error: history: column 'segment, period': duplicate (segment, period) rows")
     assert not (tmp_path / "o").exists()
     code = main(["forecast", "--history", str(path), "--out", str(tmp_path / "o"), "--freq", "W"])
-    assert code == 2 and "unknown value 'W'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == 2 and "--freq" in err and "'M' or 'Q'" in err and "got 'W'" in err
 
 
 def test_opportunities_run_writes_pipeline(tmp_path, sample_data_dir):
@@ -84,7 +85,8 @@ def test_dask_backend_needs_a_scheduler(tmp_path, history_file, capsys):
     code = main(["forecast", "--history", str(history_file), "--out", str(tmp_path / "o"),
                  "--backend", "dask"])
     assert code == 2
-    assert "--backend dask needs --scheduler ADDRESS" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "backend 'dask' needs a scheduler address" in err and "command line" in err
 
 
 def test_no_group_season_leaves_the_candidate_out(tmp_path, history_file):

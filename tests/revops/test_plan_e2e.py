@@ -11,7 +11,7 @@ from mlflow.tracking import MlflowClient
 
 from revops.cli import main
 
-pytestmark = pytest.mark.mlflow
+pytestmark = [pytest.mark.mlflow, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 MAVEN = ROOT.parent / "shared" / "data" / "crm-sales-opportunities"
@@ -132,12 +132,14 @@ def test_maven_crm_export_runs_forecast_funnel_and_territory(tmp_path):
 
 def test_headline_quota_total_matches_targets(two_plans, sample_data_dir):
     from revops.headline import headline_table
-    from revops.steps import StepOutcome
+    from types import SimpleNamespace
+
+    from revops.steps import PlanState
 
     (out, _), _ = two_plans
-    outcomes = {"territory": StepOutcome(data={"rep_summary": pd.read_csv(out / "territory" / "rep_summary.csv")})}
+    state = PlanState(territory=SimpleNamespace(rep_summary=pd.read_csv(out / "territory" / "rep_summary.csv")))
     targets = pd.read_csv(sample_data_dir / "targets.csv")
-    table = headline_table(outcomes, targets, pd.Period("2027Q1")).set_index("segment")
+    table = headline_table(state, targets, pd.Period("2027Q1")).set_index("segment")
     assert table.loc["Total", "target"] == pytest.approx(targets["target"].sum())
     assert table["quota_total"].to_dict() == pytest.approx((table["target"] * 1.10).to_dict())
 

@@ -9,7 +9,7 @@ import pytest
 
 from revops.cli import main
 
-pytestmark = pytest.mark.mlflow
+pytestmark = [pytest.mark.mlflow, pytest.mark.slow]
 
 OUTPUTS = ("funnel_plan.csv", "funnel_totals.csv", "headcount.csv", "kpis.csv", "kpi_summary.csv", "drivers.csv",
            "sensitivity.csv", "funnel.png", "monthly_goals.png", "summary.json")
