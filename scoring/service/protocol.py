@@ -154,6 +154,9 @@ class GuardMixin:
             victim._disarm()
             victim._count("shed")
             victim.transport.close()
+            # Out of the count now, not when the loop reports the close: uvicorn's limit may
+            # count connections before then, and would refuse the newcomer.
+            self.connections.discard(victim)
         log.debug("over %d connections: shed up to %d idle ones", self.limits.max_connections, excess)
 
 
