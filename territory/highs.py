@@ -91,6 +91,7 @@ def run(h: Any) -> None:
     """``h.run()`` such that Ctrl-C stops it promptly and propagates as KeyboardInterrupt."""
     h.HandleUserInterrupt = True  # subscribes the interrupt callbacks that cancelSolve trips
     failure: list[BaseException] = []
+    done = threading.Event()
 
     def target() -> None:
         try:
@@ -99,18 +100,23 @@ def run(h: Any) -> None:
             failure.append(exc)
         finally:
             _release_thread_scheduler()
+            done.set()
 
     worker = threading.Thread(target=target, name="territory-highs", daemon=True)
     worker.start()
     try:
-        while worker.is_alive():
-            worker.join(_WAIT_SLICE)
+        # An Event, not Thread.join(timeout): a join interrupted by KeyboardInterrupt was seen
+        # to leave the thread reported alive after it ended; Event.wait is interrupted cleanly.
+        while not done.wait(_WAIT_SLICE):
+            pass
     except BaseException:
         h.cancelSolve()
         # HiGHS checks the interrupt callbacks every simplex iteration and MIP node: the worker
         # returns within a fraction of a second. A second Ctrl-C here leaves it to finish alone.
+        done.wait()
         worker.join()
         raise
+    worker.join()
     if failure:
         raise failure[0]
 

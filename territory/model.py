@@ -154,12 +154,17 @@ def _child_pids(executable: str) -> list[int]:
 
 
 def _stop_children(executable: str) -> None:
-    """End the solver processes this process started (CBC runs as a child process)."""
+    """End the solver processes this process started (CBC runs as a child process).
+
+    SIGKILL: CBC treats SIGTERM like Ctrl-C and may go on writing its solution; its result is
+    not wanted any more. The child is then reaped so that no zombie is left behind.
+    """
     for pid in _child_pids(executable):
         try:
-            os.kill(pid, signal.SIGTERM)
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
         except OSError:
-            pass  # already ended
+            pass  # already ended, or reaped by its Popen object
 
 
 def solve_model(prob: pulp.LpProblem, solver: str = "highs", time_limit: float | None = None,
@@ -236,6 +241,13 @@ def read_solution(block: BlockProblem, x: dict, t: pulp.LpVariable | None, statu
 
 def solve_block_pulp(block: BlockProblem, solver: str = "highs", time_limit: float | None = None,
                      mip_gap: float = 1e-4) -> BlockSolution:
+    """Build, solve and read back one block; ``time_limit`` covers the building too."""
+    start = time.perf_counter()
     prob, x, t = build_model(block)
-    status, objective, bound, seconds = solve_model(prob, solver, time_limit, mip_gap)
-    return read_solution(block, x, t, status, objective, bound, seconds, solver)
+    built = time.perf_counter() - start
+    left = None if time_limit is None else time_limit - built
+    if left is not None and left <= 0:
+        status, objective, bound, seconds = "no_solution", float("nan"), float("nan"), 0.0
+    else:
+        status, objective, bound, seconds = solve_model(prob, solver, left, mip_gap)
+    return read_solution(block, x, t, status, objective, bound, built + seconds, solver)

@@ -89,7 +89,7 @@ def _measure(inst: Instance, measure: str, tolerance: float
         raise TerritoryInputError(
             f"reps: rep {rep_ids[r]} in pool {pool} has a fair share of {measure} of "
             f"{fair[r]:.6g}, {fair_scaled[r]:.2g} of the pool's mean fair share ({unit[inst.rep_pool[r]]:.6g}); "
-            f"the solver cannot keep so small a share within +/-{tolerance:.0%} (it resolves about "
+            f"the solver cannot keep so small a share within +/-{100 * tolerance:.3g}% (it resolves about "
             f"{MIN_BAND:g} of a fair share). Hint: give rep {rep_ids[r]} capacity 0 (no accounts) "
             f"or a capacity nearer its pool's other reps (it has {inst.capacity[r]:g}); or, if its "
             f"region holds almost no {measure}, put that region's accounts into another pool.")
@@ -109,7 +109,7 @@ def _measure(inst: Instance, measure: str, tolerance: float
             f"magnitude than the solver can resolve: {here.size} account(s), e.g. {shown}{more}, "
             f"each hold less than {RESOLUTION:g} of the pool's mean fair share "
             f"({unit[p]:.6g}), yet together {hidden_sum[p] / narrowest[p]:.2g} of the narrowest "
-            f"balance band (+/-{tolerance:.0%}). Hint: set the {measure} of such accounts to 0 if "
+            f"balance band (+/-{100 * tolerance:.3g}%). Hint: set the {measure} of such accounts to 0 if "
             f"it is negligible, or give them a pool of their own (a segment or region), or "
             f"measure {measure} in a unit in which the accounts differ by less than a factor "
             f"{1 / RESOLUTION:.0e}.")

@@ -111,7 +111,8 @@ def describe(inst: Instance, block: BlockProblem, solution: BlockSolution, phase
         tail = (f"time limit reached after {solution.seconds:.1f} s with a plan"
                 + (f", gap {g:.1%}" if np.isfinite(g) else ""))
     elif solution.status == "infeasible":
-        tail = f"no plan within +/-{tol:.1%} (proven in {solution.seconds:.1f} s)"
+        under = "" if block.moved_cap is None else " under the moved-potential cap"
+        tail = f"no plan within +/-{tol:.1%}{under} (proven in {solution.seconds:.1f} s)"
     else:
         tail = f"no plan found before the time limit ({solution.seconds:.1f} s)"
     if block.minimise_tolerance and solution.has_solution:
