@@ -255,3 +255,31 @@ def test_1100_stalled_connections_on_1024_descriptors_do_not_starve_clients():
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     assert "max_connections=1000 does not fit the open-file limit of 1024; serving at most 896" in err.decode()
+
+
+def test_the_guards_work_on_h11_too():
+    """Without httptools uvicorn speaks h11: the same guards, from the same mixin."""
+    import functools
+
+    import uvicorn
+
+    from scoring.service.app import create_app
+    from scoring.service.holder import ModelHolder
+    from scoring.service.protocol import ConnectionLimits, GuardedH11Protocol
+    from scoring.service.server import ServerThread
+
+    limits = ConnectionLimits(header_timeout=0.5, max_header_bytes=16_384, max_connections=3)
+    server = ServerThread(create_app(ServiceSettings(), holder=ModelHolder(FakeModel())))
+    config = uvicorn.Config(server.server.config.app, host=server.host, port=server.port, lifespan="on",
+                            log_level="warning", http=functools.partial(GuardedH11Protocol, limits=limits))
+    server.server = uvicorn.Server(config)
+    server.thread = threading.Thread(target=server.server.run, daemon=True)
+    with server:
+        assert _read_until_closed(_connect(server, HEAD)).startswith(b"HTTP/1.1 408 ")
+        stalled = [_connect(server, HEAD) for _ in range(5)]
+        time.sleep(0.2)
+        with httpx.Client(base_url=server.url, timeout=5) as client:
+            assert client.post("/v1/score", json={"leads": [{"lead_id": 1}]}).status_code == 200
+            assert _metric(client, 'revops_connections_closed_total{reason="shed"}') >= 3
+        for sock in stalled:
+            sock.close()
