@@ -16,6 +16,7 @@ import pandas as pd
 
 from territory import TerritoryPlan
 
+# (TerritorySummary field, row label)
 SCENARIO_METRICS = (
     ("status", "solver status"),
     ("reps", "reps"),
@@ -68,7 +69,7 @@ def compare_scenarios(plans: Mapping[str, TerritoryPlan], base: str | None = Non
         raise ValueError(f"compare_scenarios: no plan named {base!r}; have {names}.")
     rows = []
     for key, label in SCENARIO_METRICS:
-        rows.append({"metric": label, **{name: plans[name].summary.get(key) for name in names}})
+        rows.append({"metric": label, **{name: getattr(plans[name].summary, key) for name in names}})
     reference = plans[base].assignments.set_index("account_id")["rep_id"]
     changed = {}
     for name in names:

@@ -3,13 +3,13 @@
 Each function takes a table produced by the library (territory scenarios, funnel sensitivity
 and scenarios, forecast vs target, win-rate drops, lead tiers) and returns a Figure.
 :func:`show` displays any figure in a notebook as a PNG whatever matplotlib backend an imported
-module selected, and :func:`show_pngs` displays PNG files a library step wrote.
+module selected, and :func:`show_figures` displays the named figures an engine returns
+(``scoring.plots.figures``, ``forecasting.fan_charts``, ``forecasting.funnel.funnel_figures``).
 """
 from __future__ import annotations
 
 import io
-import os
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -33,12 +33,11 @@ def show(fig) -> None:
     display(Image(data=buffer.getvalue(), format="png"))
 
 
-def show_pngs(paths: Iterable[str | os.PathLike[str]]) -> None:
-    """Display PNG files (e.g. the plots ``scoring.plots.write_plots`` wrote)."""
-    from IPython.display import Image, display
-
-    for path in paths:
-        display(Image(filename=str(path)))
+def show_figures(figures: Mapping[str, Figure] | Iterable[Figure]) -> None:
+    """Display several figures in order: a ``{name: Figure}`` mapping (as the engines return,
+    e.g. ``scoring.plots.figures(scorer)``) or any iterable of figures."""
+    for fig in (figures.values() if isinstance(figures, Mapping) else figures):
+        show(fig)
 
 
 # ---------------------------------------------------------------------------------- territory

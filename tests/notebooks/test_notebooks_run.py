@@ -23,6 +23,7 @@ def test_python3_kernel_is_this_environment():
     assert spec.argv[0] in ("python", sys.executable, "python3") or Path(spec.argv[0]).resolve() == Path(sys.executable).resolve()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_top_to_bottom(path, notebook_cache, tmp_path, monkeypatch):

@@ -7,14 +7,22 @@ import pytest
 
 from revops.notebook_data import SampleSize, load_plan_inputs, sample_data_dir
 from revops.what_if import compare_scenarios, new_reps, quota_changes
-from territory import TerritoryConfig, TerritoryPlan
+from territory import TerritoryConfig, TerritoryPlan, TerritorySummary
 
 
 def _plan(owner: dict[str, str], quota: dict[str, float], moved: int, deviation: float) -> TerritoryPlan:
     assignments = pd.DataFrame({"account_id": list(owner), "rep_id": list(owner.values())})
     reps = pd.DataFrame({"rep_id": list(quota), "pool": "SMB/EMEA", "quota": list(quota.values())})
-    summary = {"status": "optimal", "accounts_moved": moved, "worst_deviation_pct": deviation,
-               "reps": len(quota), "accounts": len(owner), "moved_share": moved / 10}
+    summary = TerritorySummary(
+        status="optimal", time_limited=False, best_effort_relaxed=False, objective="disruption",
+        objective_value=float(moved), objective_bound=float(moved), certified_gap=0.0,
+        worst_deviation_pct=deviation, worst_deviation_before_pct=10.0, tolerance_requested=0.10,
+        tolerance_reached=0.10, max_moved_share=None, max_moved_share_reached=None,
+        moved_potential=float(moved), moved_share=moved / 10, accounts_moved=moved, travel_cost=None,
+        solve_seconds=0.0, total_seconds=0.0, solver="highs", engines=("pulp",), pools=1, blocks=1,
+        accounts=len(owner), reps=len(quota), eligible_pairs=len(owner) * len(quota),
+        unassigned_owner_count=0, locked_without_owner_count=0, over_assignment=0.10, quota_spread={},
+        notes=())
     return TerritoryPlan(assignments, reps, pd.DataFrame(), summary, TerritoryConfig())
 
 
@@ -28,6 +36,7 @@ def test_compare_and_quota_changes():
     changed = table.loc["accounts with another rep than in 'base'"]
     assert changed.to_dict() == {"base": 0, "R1 leaves": 2, "1 hire": 1}
     assert table.loc["accounts moved off their owner", "R1 leaves"] == 2
+    assert table.loc["worst deviation from fair share after (%)"].to_dict() == {"base": 8.0, "R1 leaves": 0.0, "1 hire": 5.0}
     quotas = quota_changes(plans).set_index("rep_id")
     assert quotas.at["R1", "R1 leaves change"] == -200.0 and quotas.at["R2", "R1 leaves change"] == 200.0
     assert quotas.at["NEW1", "1 hire change"] == 80.0 and np.isnan(quotas.at["NEW1", "1 hire change %"])
