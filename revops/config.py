@@ -87,7 +87,8 @@ class PlanConfig(BaseModel):
     seed: Annotated[int, Field(ge=0, le=2**32 - 1, description="random seed of every step")] = 0
     experiment: Annotated[str, Field(min_length=1, description="MLflow experiment of the plan's runs")] = \
         "revops-plan"
-    steps: Annotated[tuple[StepName, ...], Field(min_length=1, description="steps to run, in order")] = STEPS
+    steps: Annotated[tuple[StepName, ...], Field(
+        description="steps to run, in order (none: only validate the inputs and write the summary)")] = STEPS
     data: DataConfig = Field(default_factory=DataConfig)
     columns: dict[str, dict[str, str]] = Field(default_factory=dict, description="table -> {theirs: ours}")
     derive: dict[str, Any] = Field(default_factory=dict, description="table -> [[rules]] (revops.prepare)")

@@ -119,22 +119,30 @@ def load_inputs(
     return bundle
 
 
+def unassign_departed_owners(accounts: pd.DataFrame, reps: pd.DataFrame,
+                             source: object = "accounts") -> tuple[pd.DataFrame, str | None]:
+    """Accounts owned by a rep id that is not in the reps table count as unassigned (a departed
+    owner is common and not an error). Returns the accounts and a note, or None when all owners
+    are known. The plan and ``revops territory solve`` both apply it, so they count alike."""
+    owner = accounts["owner_rep_id"]
+    gone = owner.notna() & ~owner.isin(set(reps["rep_id"]))
+    if not gone.any():
+        return accounts, None
+    ids = sorted(owner[gone].unique())
+    shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+    note = (f"{source}: {int(gone.sum())} account(s) are owned by {len(ids)} rep id(s) not in the "
+            f"reps table ({shown}); they count as unassigned.")
+    return accounts.assign(owner_rep_id=owner.where(~gone, None)), note
+
+
 def cross_check(bundle: InputBundle) -> None:
-    """References between tables. A departed owner is common and not an error: it is unassigned."""
+    """References between tables."""
     if bundle.has("accounts"):
         accounts = bundle.tables["accounts"]
-        owner = accounts["owner_rep_id"]
         if bundle.has("reps"):
-            known = set(bundle.tables["reps"]["rep_id"])
-            gone = owner.notna() & ~owner.isin(known)
-            if gone.any():
-                ids = sorted(owner[gone].unique())
-                shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
-                bundle.notes.append(
-                    f"{bundle.sources['accounts']}: {int(gone.sum())} account(s) are owned by "
-                    f"{len(ids)} rep id(s) not in the reps table ({shown}); they count as unassigned."
-                )
-                accounts = accounts.assign(owner_rep_id=owner.where(~gone, None))
+            accounts, note = unassign_departed_owners(accounts, bundle.tables["reps"], bundle.sources["accounts"])
+            if note:
+                bundle.notes.append(note)
                 bundle.tables["accounts"] = accounts
         empty = int(accounts["owner_rep_id"].isna().sum())
         bundle.counts["unassigned_accounts"] = empty

@@ -99,15 +99,15 @@ def run_plan(
     """Run the plan end to end; return the summary (also written to ``out/summary.json``)."""
     import mlflow
 
-    from revops.mlflow_setup import configure, ensure_experiment
-    from revops.tracking import fail_dead_runs, tag_owner
+    from revops.mlflow_setup import ensure_experiment
+    from revops.tracking import fail_dead_runs, open_store, tag_owner
 
     progress = progress or Progress(quiet=True)
     # Refused before any work: an output folder that would replace the data or the user's files.
     check_output_dir(out_dir, inputs=[data_dir], force=force)
     with progress.step("validate inputs"):
         bundle, as_of, period = prepare_inputs(data_dir, config)
-    configure()
+    open_store(say=progress.info)
     experiment_id = ensure_experiment(config.experiment)
     ended = fail_dead_runs(experiment_id)
     if ended:
@@ -176,13 +176,13 @@ def _register_pending(state: PlanState, progress: Progress) -> dict[str, Any] | 
     pending = state.pending_model
     if pending is None:
         return None
-    import mlflow
-
     from scoring import registry
 
-    # The model is logged in the scoring step's own run, reopened for that.
-    with mlflow.start_run(run_id=pending.run_id, nested=True):
-        decision = registry.register(pending.scorer, pending.holdout)
+    from revops.mlflow_setup import ensure_store
+
+    ensure_store()  # the store may have been replaced while the plan ran (make clean)
+    # The model is logged into the scoring step's own (finished) run.
+    decision = registry.register(pending.scorer, pending.holdout, run_id=pending.run_id)
     progress.info(f"lead model registered as v{decision.get('version')} "
                   f"({'champion' if decision.get('promoted') else 'challenger'}: {decision.get('reason')})")
     return decision

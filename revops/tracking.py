@@ -9,20 +9,38 @@ from __future__ import annotations
 import contextlib
 import math
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
+
+
+def open_store(say: Callable[[str], None] | None = None) -> str:
+    """Open the MLflow store and say on stderr which one it is, and whether it was just made:
+    running from another folder must not silently write to a second store."""
+    import sys
+
+    from revops.mlflow_setup import open_store as open_mlflow_store
+
+    status = open_mlflow_store()
+    state = "created now" if status.created else (
+        "reopened: its file was deleted or replaced" if status.reopened else "existing")
+    message = f"MLflow store: {status.uri} ({state})"
+    if say is not None:
+        say(message)
+    else:
+        print(message, file=sys.stderr)
+    return status.uri
 
 
 @contextlib.contextmanager
-def command_run(experiment: str, run_name: str, kind: str) -> Iterator[Any]:
+def command_run(experiment: str, run_name: str, kind: str, *, quiet: bool = False) -> Iterator[Any]:
     """A top-level run for a command, in ``experiment`` of the configured store."""
     import mlflow
 
-    from revops.mlflow_setup import configure, ensure_experiment
+    from revops.mlflow_setup import ensure_experiment
 
-    configure()
+    open_store(say=(lambda _: None) if quiet else None)
     experiment_id = ensure_experiment(experiment)
     with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
-        mlflow.set_tag("revops.kind", kind)
+        mlflow.set_tags({"revops.kind": kind, **tag_owner()})
         yield run
 
 

@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_mlflow:
         from revops.tracking import command_run
 
-        with command_run("forecast", "forecast", "forecast") as mlflow_run:
+        with command_run("forecast", "forecast", "forecast", quiet=args.quiet) as mlflow_run:
             log_forecast(config, result, pipeline, source=args.opportunities or args.history, out_dir=out)
             run_id = mlflow_run.info.run_id
     if args.json:

@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_mlflow:
         from revops.tracking import command_run
 
-        with command_run(EXPERIMENT, "funnel", "funnel") as mlflow_run:
+        with command_run(EXPERIMENT, "funnel", "funnel", quiet=args.quiet) as mlflow_run:
             log_funnel(config, result, out, seed=args.seed, leads=bool(args.leads),
                        reps=bool(args.reps), scores=bool(args.scores))
             run_id = mlflow_run.info.run_id

@@ -131,7 +131,7 @@ def run_train(args: argparse.Namespace) -> int:
         write_training(scorer, config, tmp)
         write_csv(tmp / "lead_scores_holdout.csv", scorer.score_frame(holdout))
         summary = training_record(scorer, config)
-        with command_run(LEAD_MODEL_NAME, "score-train", "scoring") as run:
+        with command_run(LEAD_MODEL_NAME, "score-train", "scoring", quiet=args.quiet) as run:
             log_training(scorer, config, args.seed, leads_file=Path(args.leads).name)
             decision = registry.register(scorer, holdout)
             summary["registry"] = {**decision, "run_id": run.info.run_id}

@@ -88,6 +88,12 @@ def run(args: argparse.Namespace) -> int:
         reps = _load("reps", args.reps)
         costs = _load("costs", args.costs)
         targets = _load("targets", args.targets)
+    # As in the plan: accounts of departed owners are unassigned, and said so.
+    from revops.inputs import unassign_departed_owners
+
+    accounts, note = unassign_departed_owners(accounts, reps, args.accounts)
+    if note:
+        progress.info(f"note: {note}")
     with progress.step("solve the territory plan"):
         plan = plan_territories(accounts, reps, costs, targets, config=config, progress=progress.info)
     with atomic_output_dir(args.out, inputs=inputs, force=args.force) as tmp:
@@ -97,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_mlflow:
         from revops.tracking import command_run, log_folder
 
-        with command_run(EXPERIMENT, "territory", "territory") as mlflow_run:
+        with command_run(EXPERIMENT, "territory", "territory", quiet=args.quiet) as mlflow_run:
             log_plan(plan)
             log_folder(out, "territory")
             run_id = mlflow_run.info.run_id

@@ -70,6 +70,7 @@ class ChampionFollower:
         self.retry_seconds = retry_seconds
         self.on_reload = on_reload
         self._failed: tuple[str, float] | None = None
+        self._generation = getattr(source, "generation", 0)  # of the store the served model came from
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -85,7 +86,8 @@ class ChampionFollower:
                 self._record(None, f"{self.source.uri} does not name a model version yet")
             return False
         current = self.holder.current
-        if current is not None and str(current.version) == str(version):
+        generation = getattr(self.source, "generation", 0)
+        if current is not None and str(current.version) == str(version) and generation == self._generation:
             return False
         if self._failed and self._failed[0] == version and time.monotonic() - self._failed[1] < self.retry_seconds:
             return False
@@ -98,6 +100,7 @@ class ChampionFollower:
                 self.on_reload(False)
             return False
         self._failed = None
+        self._generation = generation
         self.holder.swap(model)
         freeze_long_lived()
         log.warning("now serving %s version %s (was %s)", model.name, model.version,

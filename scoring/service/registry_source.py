@@ -32,15 +32,23 @@ class RegistrySource:
     def __init__(self, uri: str, max_chars: int = 1000):
         self.uri = uri
         self.max_chars = max_chars
+        self.generation = 0  # how many times the store was found replaced and reopened
         self.name, self.alias, self.version = parse_model_uri(uri)
         if self.name is None and not (uri.startswith("runs:/") or os.path.exists(uri)):
             raise ScoringInputError(
-                f"--model {uri!r} is not a model URI. Expected models:/NAME@ALIAS (followed), "
+                f"model_uri {uri!r} is not a model URI. Expected models:/NAME@ALIAS (followed), "
                 "models:/NAME/VERSION, runs:/RUN_ID/PATH or a local model folder.")
 
     def _client(self):
         from mlflow.tracking import MlflowClient
 
+        from scoring.store import ensure_store
+
+        # A long-running service: the store's file may have been deleted or replaced meanwhile
+        # (make clean); one stat when it was not. Version numbers start again in a new store, so
+        # the follower reloads on a new generation even when the number looks the same.
+        if ensure_store().reopened:
+            self.generation += 1
         return MlflowClient()
 
     def current_version(self) -> str | None:

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import mlflow
@@ -141,3 +142,54 @@ def test_serve_process_scores_with_key(scorers, lead_frame, tmp_path):
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
     assert proc.returncode == 0
+
+
+@pytest.mark.slow
+@pytest.mark.mlflow
+def test_store_removed_under_a_running_service_then_training_again(scorers, lead_frame, tmp_path):
+    """`make clean` removes models/mlflow.db while the service runs: the next training succeeds
+    and the service follows the new store's champion."""
+    from revops.mlflow_setup import configure
+
+    uri = configure()
+    db = Path(uri.removeprefix("sqlite:///"))
+    with mlflow.start_run():
+        registry.register(scorers["logistic_regression"], lead_frame.tail(300))
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", RUNNER, "serve", "--port", str(port), "--quiet",
+                             "--poll-seconds", "0.5"],
+                            env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    url = f"http://127.0.0.1:{port}"
+    leads = tmp_path / "leads.csv"
+    lead_frame.to_csv(leads, index=False)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+        before = httpx.get(f"{url}/v1/model").json()["trained_at"]
+        db.unlink()
+        time.sleep(1.5)  # the service polls the (now missing) store at least twice
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
+        for attempt in ("first", "second"):
+            trained = subprocess.run(
+                [sys.executable, "-m", "revops", "score", "train", "--leads", str(leads),
+                 "--out", str(tmp_path / attempt), "--candidates", "logistic_regression", "--quiet"],
+                env=env, capture_output=True, text=True, cwd=tmp_path, timeout=600)
+            assert trained.returncode == 0, trained.stderr
+        # The new store's champion is version 1 again, but another model: the service follows it.
+        deadline = time.monotonic() + 30
+        while (model := httpx.get(f"{url}/v1/model").json())["trained_at"] == before:
+            assert time.monotonic() < deadline, model
+            time.sleep(0.3)
+        assert model["version"] == "1"
+        assert httpx.get(f"{url}/healthz").status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
