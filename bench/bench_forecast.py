@@ -103,25 +103,25 @@ def synthetic(args) -> None:
     # warm-up: the main process imports statsforecast (~3.5 s: it pulls in statsmodels and
     # dask) before the timing, as the peer's run below finds it imported too; the workers'
     # imports are timed, for both (statsforecast 2.x has compiled kernels, no numba JIT)
-    forecast_bookings(history[history["segment"] < "s0003"], args.horizon, "M", n_jobs=1)
+    forecast_bookings(history[history["segment"] < "s0003"], horizon=args.horizon, freq="M", n_jobs=1)
     load_before = os.getloadavg()[0]  # other work on the machine shows here
     ours: dict = {}
     with measured(ours):
-        result = forecast_bookings(history, args.horizon, "M", (80,), n_jobs=args.n_jobs,
-                                   backend="loky")
+        result = forecast_bookings(history, horizon=args.horizon, freq="M", levels=(80,),
+                                   n_jobs=args.n_jobs, backend="loky")
     peer, peer_mase = peer_backtest(history, args.horizon, args.n_jobs, step, 3)
-    o = result.metrics["overall"]
-    methods = pd.Series({k: v["method"].split("(")[0]
-                         for k, v in result.metrics["segments"].items()})
+    o = result.metrics.overall
+    methods = pd.Series({k: v.method.split("(")[0] for k, v in result.metrics.segments.items()})
     print(f"== synthetic: {args.series} series x {args.months} months, horizon {args.horizon}, "
           f"3 origins (step {step}), n_jobs {args.n_jobs}, load average {load_before:.1f} before, "
           f"{os.getloadavg()[0]:.1f} after")
     print(f"ours : wall {ours['wall']:6.1f} s  CPU {ours['cpu']:6.1f} s  2-core estimate "
-          f"{ours['cpu'] / 2:5.1f} s  backtest MASE {o['mase']:.3f}  80% coverage "
-          f"{o['coverage_80']:.3f}  (backtest + selection + final fit + intervals + total)")
+          f"{ours['cpu'] / 2:5.1f} s  backtest MASE {o.mase:.3f}  80% coverage "
+          f"{o.coverage['80']:.3f}  (backtest + selection + final fit + intervals + total)")
     print(f"peer : wall {peer['wall']:6.1f} s  CPU {peer['cpu']:6.1f} s  2-core estimate "
           f"{peer['cpu'] / 2:5.1f} s  backtest MASE {peer_mase:.3f}  (AutoETS cross_validation)")
-    print(f"seasonal naive backtest MASE {o.get('mase_seasonal_naive', float('nan')):.3f}")
+    naive = o.mase_seasonal_naive if o.mase_seasonal_naive is not None else float("nan")
+    print(f"seasonal naive backtest MASE {naive:.3f}")
     print("methods chosen: " + ", ".join(f"{k} {v}" for k, v in methods.value_counts().items()))
 
 
@@ -155,9 +155,9 @@ def real(args) -> None:
     negative = bool((history["bookings"] < 0).any())
     ours: dict = {}
     with measured(ours):
-        result = forecast_bookings(history, h, "M", (80,), n_jobs=args.n_jobs, backend="loky",
-                                   totals=False, allow_negative=negative,
-                                   group_season=args.group_season or None)
+        result = forecast_bookings(history, horizon=h, freq="M", levels=(80,), n_jobs=args.n_jobs,
+                                   backend="loky", totals=False, allow_negative=negative,
+                                   group_season=args.group_season)
     sf = StatsForecast(models=[AutoETS(season_length=12)], freq="MS", n_jobs=args.n_jobs)
     peer: dict = {}
     with measured(peer):

@@ -44,18 +44,18 @@ def main(argv: list[str] | None = None) -> int:
             generate(out, seed=seed, n_leads=20_000, n_accounts=600, n_reps=24)
             history = history_from_opportunities(pd.read_csv(out / "opportunities.csv"), "M")
             for horizon in (int(h) for h in args.horizons.split(",")):
-                res = forecast_bookings(history, horizon, "M", (80,),
+                res = forecast_bookings(history, horizon=horizon, freq="M", levels=(80,),
                                         group_season=not args.no_group_season)
-                segs = res.metrics["segments"]
+                segs = res.metrics.segments
                 these = [s for s, v in segs.items()
-                         if v["mase"] >= v["mase_by_candidate"]["seasonal_naive"]]
+                         if v.mase >= v.mase_by_candidate["seasonal_naive"]]
                 lost += [(seed, horizon, s) for s in these]
-                ours += [v["mase"] for v in segs.values()]
-                naive += [v["mase_by_candidate"]["seasonal_naive"] for v in segs.values()]
-                o = res.metrics["overall"]
-                runs.append(o["coverage_80"])
-                print(f"seed {seed:2d} h {horizon:2d}: MASE {o['mase']:.3f} (seasonal naive "
-                      f"{o['mase_seasonal_naive']:.3f}), 80 % coverage {o['coverage_80']:.3f}"
+                ours += [v.mase for v in segs.values()]
+                naive += [v.mase_by_candidate["seasonal_naive"] for v in segs.values()]
+                o = res.metrics.overall
+                runs.append(o.coverage["80"])
+                print(f"seed {seed:2d} h {horizon:2d}: MASE {o.mase:.3f} (seasonal naive "
+                      f"{o.mase_seasonal_naive:.3f}), 80 % coverage {o.coverage['80']:.3f}"
                       + (f"; seasonal naive as good or better in {', '.join(these)}" if these else ""))
     print(f"\n{len(ours) - len(lost)} of {len(ours)} seed x horizon x segment cases beat seasonal "
           f"naive; mean segment MASE {np.mean(ours):.3f} against {np.mean(naive):.3f}; 80 % "

@@ -148,8 +148,9 @@ def _run(args: argparse.Namespace) -> int:
     _, t_gbm_score = _timed(lambda: gbm.predict_proba(frame))
     print(f"ours  gradient boosting only: train {t_gbm:.1f} s ({gbm.candidates_['gradient_boosting']['params']['n_iter']}"
           f" trees, holdout AUC {gbm.metrics_['roc_auc']:.4f}); batch scoring {n / t_gbm_score:,.0f} leads/s")
-    _, t_reasons = _timed(lambda: scorer.score_frame(frame.head(100_000)))
-    print(f"ours  score_frame with reasons: {100_000 / t_reasons:,.0f} leads/s")
+    n_reasons = min(n, 100_000)
+    _, t_reasons = _timed(lambda: scorer.score_frame(frame.head(n_reasons)))
+    print(f"ours  score_frame with reasons: {n_reasons / t_reasons:,.0f} leads/s")
 
     records = frame.head(2000).to_dict(orient="records")
     lat = []

@@ -153,20 +153,23 @@ def prepare(work: Path, candidates: str | None, n_leads: int) -> tuple[list[dict
     import mlflow
     import pandas as pd
 
-    from revops.mlflow_setup import configure
+    from revops.mlflow_setup import configure, ensure_experiment
     from revops.sample_data import generate
-    from scoring import registry
-    from scoring.model import LeadScorer
+    from scoring import LeadScorer, ScoringConfig, registry
 
     configure()
+    # an experiment of our own keeps the models' artifacts under ``work`` (the default
+    # experiment would write them to ./mlruns of the folder the bench is run from)
+    experiment_id = ensure_experiment("bench-service")
     paths = generate(work / "data", seed=3, n_leads=n_leads, n_accounts=200, n_reps=10)
     leads = pd.read_csv(paths["leads"] if isinstance(paths, dict) and "leads" in paths else work / "data" / "leads.csv")
-    kwargs = {"candidates": tuple(candidates.split(","))} if candidates else {}
+    # the settings `revops score train` uses by default (time-ordered holdout on created_at)
+    config = ScoringConfig(candidates=tuple(candidates.split(","))) if candidates else ScoringConfig()
     versions = []
     for seed in (0, 1):
-        scorer = LeadScorer(time_col="created_at", random_state=seed, **kwargs).fit(leads.sample(frac=0.9, random_state=seed))
+        scorer = LeadScorer.from_config(config, random_state=seed).fit(leads.sample(frac=0.9, random_state=seed))
         print(f"model v{seed + 1}: {scorer.model_name_}", flush=True)
-        with mlflow.start_run(run_name=f"bench-service-{seed}"):
+        with mlflow.start_run(run_name=f"bench-service-{seed}", experiment_id=experiment_id):
             versions.append(registry.register(scorer, leads.tail(2000))["version"])
     registry.promote(versions[0])
     open_leads = leads.drop(columns=["is_sql"]).tail(1000)

@@ -36,14 +36,13 @@ def run_one(label: str, accounts, reps, **config) -> dict:
     plan = plan_territories(accounts, reps, **config)
     wall = time.perf_counter() - start
     s = plan.summary
-    tol = config.get("balance_tolerance", 0.10)
     row = {
-        "run": label, "status": s["status"], "time_limited": s["time_limited"],
-        "objective": s["objective_value"], "bound": s["objective_bound"],
-        "gap": s["certified_gap"], "moved_share": s["moved_share"],
-        "worst_dev_pct": s["worst_deviation_pct"], "within_tolerance":
-            s["worst_deviation_pct"] <= 100 * tol + 1e-6,
-        "solve_s": s["solve_seconds"], "wall_s": wall,
+        "run": label, "status": s.status, "time_limited": s.time_limited,
+        "objective": s.objective_value, "bound": s.objective_bound,
+        "gap": s.certified_gap, "moved_share": s.moved_share,
+        "worst_dev_pct": s.worst_deviation_pct, "within_tolerance":
+            s.worst_deviation_pct <= 100 * plan.config.balance_tolerance + 1e-6,
+        "solve_s": s.solve_seconds, "wall_s": wall,
     }
     own, children = peak_rss_mb()
     row["peak_rss_mb"] = own
