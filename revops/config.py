@@ -166,12 +166,25 @@ def _key(loc: tuple) -> str:
     return text
 
 
+def _allowed(loc: tuple) -> list[str]:
+    """The keys a plan-file section accepts (for an unknown key's message)."""
+    model: Any = PlanConfig
+    for part in loc:
+        fields = getattr(model, "__pydantic_fields__", None) or getattr(model, "model_fields", {})
+        info = fields.get(part) if isinstance(part, str) else None
+        if info is None:
+            return []
+        model = info.annotation
+    fields = getattr(model, "__pydantic_fields__", None) or getattr(model, "model_fields", None)
+    return list(fields) if fields else []
+
+
 def build_config(raw: Mapping[str, Any], where: str = "plan") -> PlanConfig:
     """A checked ``PlanConfig`` from the plan file's parsed contents; every problem in one error."""
     try:
         return PlanConfig.model_validate(_none_words(dict(raw), PlanConfig))
     except ValidationError as exc:
-        raise config_error(exc, where, _key) from None
+        raise config_error(exc, where, _key, _allowed) from None
 
 
 def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> PlanConfig:

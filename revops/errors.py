@@ -8,6 +8,7 @@ user error. Configuration objects are pydantic dataclasses; the hub turns their
 """
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any, Callable
 
@@ -34,7 +35,8 @@ def is_user_error(exc: BaseException) -> bool:
 _TYPE_TAG = re.compile(r"^(constrained-\w+|function-.*|.*\[.*\]|float|int|str|bool|none|dict|list|tuple)$")
 
 
-def describe_validation_error(exc: Any, name: Callable[[tuple], str] | None = None) -> list[str]:
+def describe_validation_error(exc: Any, name: Callable[[tuple], str] | None = None,
+                              allowed: Callable[[tuple], list[str]] | None = None) -> list[str]:
     """One line per problem of a pydantic ``ValidationError``: the setting, what is allowed, what
     arrived. ``name`` turns an error location (a tuple) into the setting's name as the user
     writes it (a plan-file key or a command-line flag).
@@ -57,6 +59,11 @@ def describe_validation_error(exc: Any, name: Callable[[tuple], str] | None = No
                 message = "is required"
             elif error["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
                 message = "is not a known setting"
+                known = allowed(loc[:-1]) if allowed else []
+                if known:
+                    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+                    message += (f" (did you mean {close[0]}?)" if close else "") + \
+                        f"; allowed: {', '.join(known)}"
             if message not in messages:
                 messages.append(message)
         error = meant[0]
@@ -67,8 +74,9 @@ def describe_validation_error(exc: Any, name: Callable[[tuple], str] | None = No
     return lines
 
 
-def config_error(exc: Any, where: str, name: Callable[[tuple], str] | None = None) -> ConfigError:
+def config_error(exc: Any, where: str, name: Callable[[tuple], str] | None = None,
+                 allowed: Callable[[tuple], list[str]] | None = None) -> ConfigError:
     """A :class:`ConfigError` listing every problem of a pydantic ``ValidationError``."""
-    lines = describe_validation_error(exc, name)
+    lines = describe_validation_error(exc, name, allowed)
     head = f"{where}: {len(lines)} problem(s) with the settings" if len(lines) > 1 else where
     return ConfigError(head + ":\n  " + "\n  ".join(lines) if len(lines) > 1 else f"{head}: {lines[0]}")

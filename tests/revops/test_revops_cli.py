@@ -101,4 +101,5 @@ def test_unknown_config_key_is_named(tmp_path, capsys):
     (tmp_path / "plan.toml").write_text("[territory]\nbalance_tolerence = 0.2\n")
     assert main(["plan", "--config", str(tmp_path / "plan.toml"), "--print-config"]) == 2
     err = capsys.readouterr().err
-    assert "unknown key(s) balance_tolerence" in err and "balance_tolerance" in err
+    assert "territory.balance_tolerence: is not a known setting (did you mean balance_tolerance?)" in err
+    assert "allowed: balance_tolerance, objective" in err
