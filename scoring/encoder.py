@@ -21,6 +21,11 @@ from scoring.schema import MAX_CATEGORY_LEVELS, ColumnSpec
 from scoring.values import (clean_token, date_days, date_value_days, map_distinct, parse_bool,
                             parse_number)
 
+# Times are float days since 1970: 04:00 can come out as 3.9999999999 hours, floored to 3. This
+# nudge (0.36 ms) is far above that rounding error (~1e-10 h) and far below any real time stamp's
+# resolution; the service's two encoders use the same constant.
+HOUR_EPSILON = 1e-7
+
 MAX_LEVELS = MAX_CATEGORY_LEVELS  # categories kept per column; the rest share "other"
 MIN_LEVEL_COUNT = 10   # a category seen fewer times in training goes to "other"
 SMALL_BATCH = 64       # below this many rows, plain Python per cell beats pandas' per-call overhead
@@ -227,7 +232,7 @@ class LeadEncoder:
                     out[i, col] = (floor + 3.0) % 7.0 if not math.isnan(days) else math.nan
                     col += 1
                     if codec.with_hour:
-                        out[i, col] = math.floor((days - floor) * 24.0) if not math.isnan(days) else math.nan
+                        out[i, col] = math.floor((days - floor) * 24.0 + HOUR_EPSILON) if not math.isnan(days) else math.nan
                 j += 1 + codec.with_age + codec.with_hour
             if bad.any():
                 invalid[spec.name] = bad
@@ -275,7 +280,7 @@ class LeadEncoder:
                 out[:, j] = np.mod(floor + 3.0, 7.0)
                 j += 1
                 if codec.with_hour:
-                    out[:, j] = np.floor((days - floor) * 24.0)
+                    out[:, j] = np.floor((days - floor) * 24.0 + HOUR_EPSILON)
                     j += 1
             if bad is not None and bad.any():
                 invalid[spec.name] = bad

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from scoring.encoder import HOUR_EPSILON
 from scoring.service.hotpath import CACHE_SIZE, ID_FIELD, MAX_ID
 
 if TYPE_CHECKING:
@@ -183,5 +184,5 @@ def _encode(encoder: "RecordEncoder", leads: Sequence[Any], tables: dict) -> tup
         floor = np.floor(days)
         X[:, j] = np.mod(floor + 3.0, 7.0)
         if rule.with_hour:
-            X[:, j + 1] = np.floor((days - floor) * 24.0)
+            X[:, j + 1] = np.floor((days - floor) * 24.0 + HOUR_EPSILON)
     return X, flags, ids

@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from scoring.encoder import LeadEncoder
+from scoring.encoder import HOUR_EPSILON, LeadEncoder
 from scoring.service.dates import date_table
 from scoring.schema import ISO_DATE
 from scoring.values import PLACEHOLDERS, clean_token, parse_bool, parse_dates, parse_number
@@ -362,7 +362,7 @@ class RecordEncoder:
         floor = math.floor(days)
         row[j] = (floor + 3.0) % 7.0  # 1970-01-01 was a Thursday: Monday = 0
         if rule.with_hour:
-            row[j + 1] = math.floor((days - floor) * 24.0)
+            row[j + 1] = math.floor((days - floor) * 24.0 + HOUR_EPSILON)
 
     def json_schema(self) -> dict:
         """JSON schema of one lead for this model (``lead_id`` plus the model's input fields)."""

@@ -103,3 +103,23 @@ def test_dates_before_1970_encode_and_score_alike_in_any_batch_size():
     np.testing.assert_allclose(p_batch, p_single, rtol=1e-12, atol=0)
     records = [r["probability"] for r in scorer.score_records(old.head(20).to_dict(orient="records"))]
     np.testing.assert_allclose(records, p_batch[:20], rtol=1e-12, atol=0)
+
+
+def test_on_the_hour_times_encode_their_own_hour():
+    """Float days since 1970 put 04:00 at 3.9999999999 hours; the hour must still be 4."""
+    import numpy as np
+    import pandas as pd
+
+    from scoring.encoder import LeadEncoder
+    from scoring.schema import infer_schema
+
+    stamps = pd.date_range("1965-01-01", periods=24 * 400, freq="h")
+    frame = pd.DataFrame({"lead_id": [f"L{i}" for i in range(len(stamps))],
+                          "created_at": stamps.strftime("%Y-%m-%d %H:%M:%S"),
+                          "is_sql": np.arange(len(stamps)) % 2})
+    specs = infer_schema(frame, target="is_sql", id_col="lead_id", time_col=None, exclude=())
+    encoder = LeadEncoder(specs, None).fit(frame)
+    X, _ = encoder.transform(frame)
+    names = [f.name for f in encoder.features_]
+    hours = X[:, names.index("created_at__hour")]
+    assert (hours == stamps.hour.to_numpy()).all()
