@@ -12,6 +12,8 @@ EARTH_RADIUS_KM = 6371.0088
 # Relative size of the tie-breaking term: far below any real difference in potential or cost,
 # large enough for the solver to see (HiGHS' feasibility tolerance is 1e-7).
 TIE_BREAK_SCALE = 1e-6
+# A pool whose mean coefficient is this many times below the plan's takes its own tie-break unit.
+TIE_BREAK_POOL_FACTOR = 100.0
 
 
 def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray,
@@ -78,13 +80,18 @@ def tie_break(inst: Instance) -> np.ndarray:
 def with_tie_break(inst: Instance, base: np.ndarray) -> tuple[np.ndarray, float]:
     """``base`` plus the tie-breaking term, and the most that term can add to a whole plan.
 
-    The term is TIE_BREAK_SCALE x the pool's mean positive coefficient x tie_break(): relative
-    to each pool, so a pool of small numbers is not ruled by the ties of a pool of large ones.
+    The term is TIE_BREAK_SCALE x a unit x tie_break(). The unit is the mean positive
+    coefficient of the whole plan, except in a pool whose own mean is more than
+    TIE_BREAK_POOL_FACTOR times smaller (a book mixing amounts of very different sizes): there the
+    plan-wide unit would let the ties outweigh the pool's real differences, so the pool's mean is
+    used. Keeping the plan-wide unit elsewhere keeps the plans of ordinary books as they were.
     """
     positive = base > 0
+    overall = float(base[positive].mean()) if positive.any() else 1.0
     sums = np.bincount(inst.pair_pool[positive], base[positive], inst.n_pools)
     counts = np.bincount(inst.pair_pool[positive], minlength=inst.n_pools)
-    unit = np.where(counts > 0, sums / np.maximum(counts, 1), 1.0)
+    own = np.where(counts > 0, sums / np.maximum(counts, 1), overall)
+    unit = np.where(overall > TIE_BREAK_POOL_FACTOR * own, own, overall)
     allowance = TIE_BREAK_SCALE * float(unit[inst.acc_pool].sum())
     return base + TIE_BREAK_SCALE * unit[inst.pair_pool] * tie_break(inst), allowance
 

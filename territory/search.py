@@ -134,11 +134,10 @@ class Search:
                 raise_infeasible(diagnose(self.inst, self.coef, self.numbers, infeasible,
                                           self.tolerance, self.config, self.deadline))
             if missing:
-                raise self._out_of_time(missing, f"no plan within +/-{self.config.balance_tolerance:.0%} "
-                                                 "found")
-        pieces = list(zip(blocks, solutions))
+                raise self._out_of_time(
+                    missing, f"no plan within +/-{self.config.balance_tolerance:.0%} found")
+        pieces = list(zip(blocks, solutions))  # one per pool, in pool order: pieces[p] is pool p
         for p in infeasible + missing:
-            k = p  # blocks are one per pool, in pool order
             why = ("infeasible at" if p in infeasible else "no plan found in time at")
             fallback = self._relax(p, f"{why} +/-{self.tolerance[p]:.0%}")
             if p in infeasible:
@@ -147,7 +146,7 @@ class Search:
                 self.progress(describe(self.inst, block, again, phase))
                 if again.has_solution:
                     self.time_limited |= again.status != "optimal"
-                    pieces[k] = (block, again)
+                    pieces[p] = (block, again)
                     continue
             # No time to minimise the objective at the widened tolerance: keep the most
             # balanced plan found (a plan, though not the least disruptive one).
@@ -156,8 +155,9 @@ class Search:
                               f"the objective; its plan is the most balanced one found")
             block, solution = fallback
             if coef is not self.coef:
-                solution = dataclasses.replace(solution, objective=self._value(block, solution.choice, coef))
-            pieces[k] = (block, solution)
+                solution = dataclasses.replace(
+                    solution, objective=self._value(block, solution.choice, coef))
+            pieces[p] = (block, solution)
         return pieces
 
     def _least_coef(self) -> tuple[np.ndarray, float]:

@@ -111,3 +111,19 @@ def test_a_rep_with_a_vanishing_fair_share_is_named():
                               "share of potential of ")
     assert f"Hint: give rep {reps.loc[2, 'rep_id']} capacity 0 (no accounts)" in message
     assert "it has 1e-07" in message
+
+
+def test_a_pool_of_small_numbers_beside_one_of_huge_numbers_keeps_its_own_optimum():
+    # The tie-breaking term follows each pool's own scale when pools differ by orders of
+    # magnitude; a plan-wide one (about 1e-6 x 1e16 here) would swamp the small pool's choices.
+    accounts, reps = make_instance(80, 6, 2, random_state=6, locked_share=0.0)
+    emea = accounts["region"] == "EMEA"
+    mixed = accounts.assign(potential=accounts["potential"].where(~emea, accounts["potential"] * 1e12))
+    plan = plan_territories(mixed, reps, balance_tolerance=0.2, best_effort=False)
+    na_accounts, na_reps = accounts[~emea], reps[reps["region"] == "NA"]
+    alone = plan_territories(na_accounts, na_reps, balance_tolerance=0.2, best_effort=False)
+    moved_na = plan.assignments.query("region == 'NA' and moved")["potential"].sum()
+    # Both within mip_gap (0.5%) of the same optimum.
+    assert moved_na == pytest.approx(alone.summary.moved_potential, rel=0.011)
+    assert moved_na >= alone.summary.objective_bound - 1e-6
+    assert violations(mixed, reps, _assignment(plan), 0.2) == []
