@@ -34,15 +34,15 @@ def test_no_solver_output_reaches_file_descriptor_1(engine, solver, capfd):
     assert capfd.readouterr().out == ""
 
 
-@pytest.mark.parametrize("engine", ["pulp", "highspy"])
-def test_a_fresh_process_prints_no_banner(engine, capfd):
+@pytest.mark.parametrize("engine,n_jobs", [("pulp", 1), ("highspy", 1), ("pulp", 2)])
+def test_a_fresh_process_prints_no_banner(engine, n_jobs, capfd):
     # HiGHS writes "Running HiGHS ..." to fd 1 when a process builds its first Highs object, so
-    # only a fresh interpreter shows it; the child inherits the fd that capfd captures.
+    # only a fresh interpreter (or joblib worker) shows it; children inherit the fd capfd captures.
     code = textwrap.dedent(f"""
         from territory import plan_territories
         from territory.synthetic import make_instance
-        accounts, reps = make_instance(60, 4, 1, random_state=0)
-        plan_territories(accounts, reps, engine={engine!r}, balance_tolerance=0.2)
+        accounts, reps = make_instance(120, 8, 2, random_state=0)
+        plan_territories(accounts, reps, engine={engine!r}, n_jobs={n_jobs}, balance_tolerance=0.2)
     """)
     subprocess.run([sys.executable, "-c", code], check=True)
     assert capfd.readouterr().out == ""
