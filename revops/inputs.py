@@ -119,33 +119,33 @@ def load_inputs(
     return bundle
 
 
-def unassign_departed_owners(accounts: pd.DataFrame, reps: pd.DataFrame,
-                             source: object = "accounts") -> tuple[pd.DataFrame, str | None]:
-    """Accounts owned by a rep id that is not in the reps table count as unassigned (a departed
-    owner is common and not an error). Returns the accounts and a note, or None when all owners
-    are known. The plan and ``revops territory solve`` both apply it, so they count alike."""
+def departed_owners_note(accounts: pd.DataFrame, reps: pd.DataFrame,
+                         source: object = "accounts") -> tuple[int, str | None]:
+    """Accounts owned by a rep id that is not in the reps table: how many, and a note. A departed
+    owner is common and not an error: the territory engine treats such an account as unassigned
+    (and says which owner is gone in its reason). The plan and ``revops territory solve`` both
+    say it the same way, and hand the engine the owners as exported."""
     owner = accounts["owner_rep_id"]
     gone = owner.notna() & ~owner.isin(set(reps["rep_id"]))
     if not gone.any():
-        return accounts, None
+        return 0, None
     ids = sorted(owner[gone].unique())
     shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
     note = (f"{source}: {int(gone.sum())} account(s) are owned by {len(ids)} rep id(s) not in the "
             f"reps table ({shown}); they count as unassigned.")
-    return accounts.assign(owner_rep_id=owner.where(~gone, None)), note
+    return int(gone.sum()), note
 
 
 def cross_check(bundle: InputBundle) -> None:
     """References between tables."""
     if bundle.has("accounts"):
         accounts = bundle.tables["accounts"]
+        departed = 0
         if bundle.has("reps"):
-            accounts, note = unassign_departed_owners(accounts, bundle.tables["reps"], bundle.sources["accounts"])
+            departed, note = departed_owners_note(accounts, bundle.tables["reps"], bundle.sources["accounts"])
             if note:
                 bundle.notes.append(note)
-                bundle.tables["accounts"] = accounts
-        empty = int(accounts["owner_rep_id"].isna().sum())
-        bundle.counts["unassigned_accounts"] = empty
+        bundle.counts["unassigned_accounts"] = int(accounts["owner_rep_id"].isna().sum()) + departed
     if bundle.has("opportunities"):
         opps = bundle.tables["opportunities"]
         open_without_amount = int((opps["is_won"].isna() & opps["amount"].isna()).sum())

@@ -89,9 +89,9 @@ def run(args: argparse.Namespace) -> int:
         costs = _load("costs", args.costs)
         targets = _load("targets", args.targets)
     # As in the plan: accounts of departed owners are unassigned, and said so.
-    from revops.inputs import unassign_departed_owners
+    from revops.inputs import departed_owners_note
 
-    accounts, note = unassign_departed_owners(accounts, reps, args.accounts)
+    _, note = departed_owners_note(accounts, reps, args.accounts)
     if note:
         progress.info(f"note: {note}")
     with progress.step("solve the territory plan"):

@@ -109,5 +109,5 @@ def test_a_formula_in_a_segment_name_is_neutralised_in_every_csv(sample_data_dir
         assert not [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r"))], path
         seen += sum(c == "'" + evil for c in cells)
     assert seen > 0
-    summary = json.loads((out / "summary.json").read_text())
-    assert evil in json.dumps(summary)  # JSON keeps the original value
+    metrics = json.loads((out / "forecast" / "metrics.json").read_text())
+    assert evil in metrics["segments"]  # JSON keeps the original value
