@@ -28,6 +28,20 @@ sys.exit(args.func(args))
 """
 
 
+def wait_until_up(proc: subprocess.Popen, url: str, seconds: float = 90) -> None:
+    """Wait for the served process to answer /healthz (it may be loading its model)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz").status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.2)
+
+
 def _parse(argv):
     from revops.commands.serve import add_serve_parser, settings_from_args
 
@@ -120,16 +134,7 @@ def test_serve_process_scores_with_key(scorers, lead_frame, tmp_path):
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.stderr.read().decode()
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+        wait_until_up(proc, url)
         auth = {"Authorization": "Bearer k2"}
         assert httpx.get(f"{url}/readyz").status_code == 401
         assert httpx.get(f"{url}/readyz", headers=auth).json()["model"]["version"] == version
@@ -163,16 +168,7 @@ def test_store_removed_under_a_running_service_then_training_again(scorers, lead
     leads = tmp_path / "leads.csv"
     lead_frame.to_csv(leads, index=False)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.stderr.read().decode()
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+        wait_until_up(proc, url)
         before = httpx.get(f"{url}/v1/model").json()["trained_at"]
         db.unlink()
         time.sleep(1.5)  # the service polls the (now missing) store at least twice
