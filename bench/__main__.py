@@ -8,8 +8,8 @@ import importlib
 import subprocess
 import sys
 
-BENCHES = ("bench_scoring", "bench_service", "bench_forecast", "bench_sample_forecast", "bench_pipeline",
-           "bench_territory")
+BENCHES = ("bench_scoring", "bench_service", "bench_service_limits", "bench_forecast",
+           "bench_sample_forecast", "bench_pipeline", "bench_territory")
 
 
 def main() -> int:
