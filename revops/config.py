@@ -17,8 +17,9 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, with_config
 from pydantic.dataclasses import dataclass
+from typing_extensions import TypedDict
 
 from forecasting import ForecastConfig
 from forecasting.funnel import FunnelConfig
@@ -41,9 +42,53 @@ def _known_tables(value: Mapping[str, Any]) -> Mapping[str, Any]:
     return value
 
 
+def _known_encoding(value: str | None) -> str | None:
+    import codecs
+
+    if value is not None:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r}; e.g. utf-8, cp1252, utf-16, latin-1") from None
+    return value
+
+
+Decimal = Literal[",", "."]
+DateOrder = Literal["DMY", "MDY", "YMD"]
+DECIMAL_HELP = ("decimal separator of numbers in the files (, or .); none: told by the values "
+                "(a column's, else its file's, else the folder's), and refused where nothing tells")
+DATE_ORDER_HELP = ("order of day, month and year in dates such as 03/04/2026 (DMY, MDY or YMD); "
+                   "none: told by the values, and refused where nothing tells")
+ENCODING_HELP = ("text encoding of the files (e.g. utf-8, cp1252, utf-16); none: detected "
+                 "(byte-order mark, else UTF-8, else cp1252)")
+
+
+@with_config(ConfigDict(extra="forbid"))
+class TableReading(TypedDict, total=False):
+    """How one table's file is written, where it differs from the other files: the plan file's
+    ``[data.per_table.<table>]`` (a plain table, so it is written back as it was read)."""
+
+    decimal: Annotated[Decimal, Field(description=DECIMAL_HELP)]
+    date_order: Annotated[DateOrder, Field(description=DATE_ORDER_HELP)]
+    encoding: Annotated[str, Field(min_length=1, description=ENCODING_HELP)]
+    sheet: Annotated[str, Field(min_length=1, description="the sheet of an Excel workbook; default: the first")]
+    delimiter: Annotated[str, Field(min_length=1, max_length=1, description="the CSV delimiter; default: detected")]
+
+
+@dataclass(frozen=True)
+class FileReading:
+    """How to read one table's file: ``[data]`` with the table's ``per_table`` settings over it."""
+
+    decimal: Decimal | None = None
+    date_order: DateOrder | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+    delimiter: str | None = None
+
+
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class DataConfig:
-    """Where the tables are and when the plan is made."""
+    """Where the tables are, how their files are written, and when the plan is made."""
 
     as_of: Annotated[dt.date | None, Field(
         description="the day the plan is made (YYYY-MM-DD); none: the latest date in the data")] = None
@@ -55,11 +100,37 @@ class DataConfig:
     target_growth: Annotated[float | None, Field(
         gt=-1, le=10, description="without a targets table: target = the last full quarter's "
         "bookings x (1 + growth); none: no targets")] = None
+    decimal: Annotated[Decimal | None, Field(description=DECIMAL_HELP)] = None
+    date_order: Annotated[DateOrder | None, Field(description=DATE_ORDER_HELP)] = None
+    encoding: Annotated[str | None, Field(min_length=1, description=ENCODING_HELP)] = None
+    per_table: Annotated[dict[str, TableReading], Field(
+        description="table -> how its file is written, where it differs from the settings above")] = \
+        Field(default_factory=dict)
 
-    @field_validator("tables")
+    @field_validator("tables", "per_table")
     @classmethod
-    def _tables(cls, value: dict[str, str]) -> dict[str, str]:
+    def _tables(cls, value: dict[str, Any]) -> dict[str, Any]:
         return dict(_known_tables(value))
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, value: str | None) -> str | None:
+        return _known_encoding(value)
+
+    @field_validator("per_table")
+    @classmethod
+    def _encodings(cls, value: dict[str, TableReading]) -> dict[str, TableReading]:
+        for options in value.values():
+            _known_encoding(options.get("encoding"))
+        return value
+
+    def reading(self, table: str) -> FileReading:
+        """How ``table``'s file is written: its ``per_table`` settings, else the ones of ``[data]``."""
+        own = self.per_table.get(table, {})
+        return FileReading(decimal=own.get("decimal", self.decimal),
+                           date_order=own.get("date_order", self.date_order),
+                           encoding=own.get("encoding", self.encoding),
+                           sheet=own.get("sheet"), delimiter=own.get("delimiter"))
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))

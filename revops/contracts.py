@@ -1,35 +1,39 @@
 """The data contracts: one written contract per CRM table, checked once at the entry point.
 
-``validate`` renames a CRM export's columns to the canonical names, coerces every contract
-column to its type and reports *every* problem in one message: the file, the column, the rows
-(first few, and how many), what was expected, what arrived, and how to fix it.
+``validate`` renames a CRM export's columns to the canonical names, reads every contract column
+through the parsing layer (:mod:`parsing`) and reports *every* problem in one message: the file,
+the column, the rows (first few, and how many), what was expected, what arrived, and how to fix
+it. Numbers and dates are read a whole column at a time: the decimal separator and the day/month
+order come from the user's settings, else from the column's own values, else from what the rest
+of the file (or folder) tells; a column that stays ambiguous, or mixes two readings, is refused
+with the setting that settles it. Non-finite numbers and absurd magnitudes are refused like
+negative ones.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
+from parsing import (ORDER_WORDS, Conventions, DateReading, InputError, InputProblem,
+                     NumberReading, found_values, read_dates, read_flags, read_numbers,
+                     read_periods, rows_text, told_by)
 from revops.errors import RevopsError
 
-MAX_ROWS_SHOWN = 5
-MAX_VALUES_SHOWN = 3
-ROW_NOTE = "row numbers as in a spreadsheet, the header being row 1"
+# Above this, an amount, a target or a potential is a unit or export error, not a deal.
+MAX_MONEY = 1e15
+_SAMPLE = 100  # distinct values tried before a whole feature column is read
 
 
-class DataContractError(RevopsError):
-    """One or more inputs break their contract. ``problems`` lists each one."""
+class DataContractError(RevopsError, InputError):
+    """One or more inputs break their contract. ``problems`` lists each one (as text),
+    ``details`` the structured :class:`parsing.InputProblem` of each."""
 
-    def __init__(self, source: str, problems: list[str]):
-        self.source = source
-        self.problems = list(problems)
-        plural = "s" if len(problems) != 1 else ""
-        lines = [f"{source}: {len(problems)} problem{plural} found ({ROW_NOTE})"]
-        lines += [f"  - {p}" for p in problems]
-        super().__init__("\n".join(lines))
+    def __init__(self, source: str, problems: list[InputProblem | str]):
+        InputError.__init__(self, source, problems)
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class Column:
 
     kind: ``id`` (text, never empty), ``text``, ``number``, ``date``, ``flag`` (true/false,
     empty meaning "not decided yet" where ``nullable``), ``period`` (``2027Q1`` or ``2027-01``),
-    ``raw`` (kept as it is; a later step checks it).
+    ``raw`` (kept as it is; a later step checks it). ``max_abs``: largest plausible magnitude.
     """
 
     name: str
@@ -48,6 +52,7 @@ class Column:
     nonnegative: bool = False
     default: object = None
     description: str = ""
+    max_abs: float | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,8 @@ CONTRACTS: dict[str, TableContract] = {
             C("segment", "text"),
             C("created_at", "date"),
             C("stage", "text"),
-            C("amount", "number", nullable=True, nonnegative=True, description="deal value"),
+            C("amount", "number", nullable=True, nonnegative=True, description="deal value",
+              max_abs=MAX_MONEY),
             C("close_date", "date", nullable=True, description="actual or expected close"),
             C("is_won", "flag", nullable=True, description="1 won, 0 lost, empty = open"),
             C("owner_rep_id", "text", required=False, nullable=True),
@@ -101,7 +107,7 @@ CONTRACTS: dict[str, TableContract] = {
         (
             C("segment", "text"),
             C("period", "period"),
-            C("bookings", "number"),
+            C("bookings", "number", max_abs=MAX_MONEY),
         ),
         key=("segment", "period"),
     ),
@@ -112,7 +118,7 @@ CONTRACTS: dict[str, TableContract] = {
             C("segment", "text"),
             C("region", "text"),
             C("potential", "number", required=False, nullable=True, nonnegative=True,
-              description="expected bookings potential; empty = taken from the forecast"),
+              description="expected bookings potential; empty = taken from the forecast", max_abs=MAX_MONEY),
             C("workload", "number", required=False, nonnegative=True, default=1.0,
               description="effort to serve the account; 1 per account when not given"),
             C("owner_rep_id", "text", nullable=True, description="current owner; may be empty"),
@@ -145,14 +151,12 @@ CONTRACTS: dict[str, TableContract] = {
     ),
     "targets": TableContract(
         "targets",
-        (C("segment", "text"), C("period", "period"), C("target", "number", nonnegative=True)),
+        (C("segment", "text"), C("period", "period"),
+         C("target", "number", nonnegative=True, max_abs=MAX_MONEY)),
         key=("segment", "period"),
     ),
 }
 TABLES = tuple(CONTRACTS)
-
-_TRUE = {"1", "1.0", "true", "t", "yes", "y", "won", "closed won", "x"}
-_FALSE = {"0", "0.0", "false", "f", "no", "n", "lost", "closed lost"}
 
 
 def _norm(name: str) -> str:
@@ -186,82 +190,6 @@ def canonical_columns(
     return renamed.rename(columns=auto), problems
 
 
-def _rows(mask: np.ndarray) -> tuple[str, int]:
-    positions = np.flatnonzero(mask)
-    shown = ", ".join(str(p + 2) for p in positions[:MAX_ROWS_SHOWN])
-    more = len(positions) - MAX_ROWS_SHOWN
-    text = ("row " if len(positions) == 1 else "rows ") + shown + (f" and {more} more" if more > 0 else "")
-    return text, len(positions)
-
-
-def _values(series: pd.Series, mask: np.ndarray) -> str:
-    values = pd.unique(series[mask].astype(str))[:MAX_VALUES_SHOWN]
-    return ", ".join(repr(v[:40]) for v in values)
-
-
-def _empty(series: pd.Series) -> np.ndarray:
-    as_text = series.astype("string").str.strip()
-    return (series.isna() | (as_text == "")).to_numpy(dtype=bool)
-
-
-def parse_numbers(series: pd.Series) -> pd.Series:
-    """Numbers as exports write them: ``1200``, ``1,200.50``, ``$1 200``, ``1200,5``."""
-    if pd.api.types.is_bool_dtype(series):
-        return series.astype(float)
-    if pd.api.types.is_numeric_dtype(series):
-        return series.astype(float)
-    text = series.astype("string").str.strip()
-    text = text.str.replace(r"[\s$€£¥\u00a0']", "", regex=True)
-    thousands = text.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", na=False)
-    text = text.mask(thousands, text.str.replace(",", "", regex=False))
-    decimal_comma = text.str.fullmatch(r"-?\d+,\d+", na=False)
-    text = text.mask(decimal_comma, text.str.replace(",", ".", regex=False))
-    return pd.to_numeric(text, errors="coerce").astype(float)
-
-
-def parse_dates(series: pd.Series) -> pd.Series:
-    """ISO dates first; then any common layout. Time zones are converted to naive UTC."""
-    if pd.api.types.is_datetime64_any_dtype(series):
-        parsed = series
-    else:
-        text = series.astype("string").str.strip()
-        parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
-        retry = parsed.isna() & text.notna() & (text != "")
-        if retry.any():
-            parsed = parsed.copy()
-            parsed[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed", utc=True)
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-    return parsed.astype("datetime64[ns]")
-
-
-def parse_flags(series: pd.Series) -> pd.Series:
-    """true/false, yes/no, 1/0, won/lost -> 1.0 / 0.0; empty -> NaN; anything else -> NaN."""
-    text = series.astype("string").str.strip().str.lower()
-    out = pd.Series(np.nan, index=series.index, dtype=float)
-    out[text.isin(_TRUE).fillna(False).to_numpy(dtype=bool)] = 1.0
-    out[text.isin(_FALSE).fillna(False).to_numpy(dtype=bool)] = 0.0
-    return out
-
-
-def parse_periods(series: pd.Series) -> pd.Series:
-    """``2027Q1``, ``2027-Q1``, ``Q1 2027``, ``2027-01`` or a date -> canonical period text."""
-    text = series.astype("string").str.strip().str.upper()
-    quarter = text.str.extract(r"^(\d{4})\s*-?\s*Q([1-4])$")
-    quarter_rev = text.str.extract(r"^Q([1-4])\s*[- ]?\s*(\d{4})$")
-    out = pd.Series(pd.NA, index=series.index, dtype="string")
-    q1 = quarter[0].notna()
-    out[q1] = quarter[0][q1] + "Q" + quarter[1][q1]
-    q2 = quarter_rev[0].notna() & out.isna()
-    out[q2] = quarter_rev[1][q2] + "Q" + quarter_rev[0][q2]
-    rest = out.isna() & text.notna()
-    if rest.any():
-        dates = pd.to_datetime(text[rest], errors="coerce", format="mixed")
-        ok = dates.notna()
-        out[rest[rest].index[ok.to_numpy()]] = dates[ok].dt.strftime("%Y-%m").to_numpy()
-    return out
-
-
 @dataclass
 class Validated:
     """A validated table and the notes a user should read (defaults filled, rows excluded...)."""
@@ -270,14 +198,32 @@ class Validated:
     notes: list[str] = field(default_factory=list)
 
 
+
+
+def setting_hint(setting: str, table: str, choices: Iterable[str]) -> str:
+    """How to settle a reading: the plan-file key (every file, or this table's only) and the flag."""
+    options = " or ".join(f'"{c}"' for c in choices)
+    return (f"set {setting} = {options} under [data] in the plan file (every file), or under "
+            f"[data.per_table.{table}] (this file only); on the command line, "
+            f"--{setting.replace('_', '-')}.")
+
+
 def validate(
     table: str,
     frame: pd.DataFrame,
     source: str | None = None,
     columns: Mapping[str, str] | None = None,
+    *,
+    settings: Conventions | None = None,
+    evidence: Conventions | None = None,
 ) -> pd.DataFrame:
-    """Check ``frame`` against the contract of ``table``; return it with canonical names and types."""
-    return validate_with_notes(table, frame, source, columns).frame
+    """Check ``frame`` against the contract of ``table``; return it with canonical names and types.
+
+    ``settings``: the decimal separator and date order the user set (they win); ``evidence``:
+    what the file (and its folder) tells, for the columns whose own values do not; None: what
+    the other columns of ``frame`` tell (:func:`parsing.told_by`).
+    """
+    return validate_with_notes(table, frame, source, columns, settings=settings, evidence=evidence).frame
 
 
 def validate_with_notes(
@@ -285,6 +231,9 @@ def validate_with_notes(
     frame: pd.DataFrame,
     source: str | None = None,
     columns: Mapping[str, str] | None = None,
+    *,
+    settings: Conventions | None = None,
+    evidence: Conventions | None = None,
 ) -> Validated:
     if table not in CONTRACTS:
         raise RevopsError(f"unknown table '{table}'; expected one of {', '.join(TABLES)}")
@@ -296,6 +245,8 @@ def validate_with_notes(
             [f"the file has no rows; expected a header and at least one {table[:-1]} row. "
              "Hint: export the table again, or remove the file if the step is not needed."],
         )
+    settings = settings or Conventions()
+    fallback = evidence if evidence is not None else told_by(frame)
     frame, problems = canonical_columns(frame, contract, columns)
     notes: list[str] = []
     missing = [c for c in contract.required if c not in frame.columns]
@@ -306,90 +257,253 @@ def validate_with_notes(
             f"in plan.toml under [columns.{table}], e.g. \"Your Name\" = \"{missing[0]}\"."
         )
     out = frame.copy()
+    reader = _Reader(table, settings, fallback)
     for column in contract.columns:
         if column.name not in out.columns:
             if column.default is not None:
                 out[column.name] = column.default
                 notes.append(f"{source}: no '{column.name}' column; using {column.default!r} for every row")
             continue
-        problems += _coerce(out, column)
+        problems += reader.coerce(out, column)
+    if contract.extra_columns == "keep":
+        known = {c.name for c in contract.columns}
+        problems += reader.type_features(out, [c for c in out.columns if c not in known])
     problems += _check_key(out, contract)
     if problems:
         raise DataContractError(source, problems)
     return Validated(out, notes)
 
 
-def _coerce(out: pd.DataFrame, column: Column) -> list[str]:
-    name, raw = column.name, out[column.name]
-    empty = _empty(raw)
+def type_features(
+    frame: pd.DataFrame,
+    names: Iterable[str],
+    *,
+    table: str = "leads",
+    source: str | None = None,
+    settings: Conventions | None = None,
+    evidence: Conventions | None = None,
+) -> pd.DataFrame:
+    """Columns of ``names`` whose every value is a number (or every value a date) become numbers
+    (dates), read like contract columns; the others are left as they are. For files that have no
+    contract of their own (a lead export for ``revops score``): the model then sees the values
+    the user meant, and an ambiguous column is refused with the setting that settles it."""
+    settings = settings or Conventions()
+    fallback = evidence if evidence is not None else told_by(frame)
+    out = frame.copy()
+    problems = _Reader(table, settings, fallback).type_features(out, list(names))
+    if problems:
+        raise DataContractError(source or f"{table} table", problems)
+    return out
+
+
+@dataclass
+class _Reader:
+    """Reads the columns of one table with its settings and the evidence of its file."""
+
+    table: str
+    settings: Conventions
+    fallback: Conventions
+
+    def coerce(self, out: pd.DataFrame, column: Column) -> list[InputProblem]:
+        name, raw = column.name, out[column.name]
+        problems: list[InputProblem] = []
+        if column.kind in ("id", "text"):
+            empty = _empty_text(raw)
+            values = raw.astype("string").str.strip()
+            # Whole numbers read as floats ("12.0") would not match the same id elsewhere.
+            if pd.api.types.is_float_dtype(raw):
+                whole = raw.dropna() % 1 == 0
+                if bool(whole.all()):
+                    values = raw.astype("Int64").astype("string")
+            out[name] = values.astype(object).where(~empty, None)
+        elif column.kind == "number":
+            reading = read_numbers(raw, decimal=self.settings.decimal, fallback=self.fallback.decimal)
+            empty = reading.missing
+            problems += self.number_problems(name, raw, reading)
+            problems += _bounds(column, raw, reading)
+            values = pd.Series(reading.values, index=raw.index)
+            if column.default is not None:
+                values = values.fillna(float(column.default))
+            out[name] = values
+        elif column.kind == "date":
+            reading = read_dates(raw, order=self.settings.date_order, fallback=self.fallback.date_order)
+            empty = reading.missing
+            problems += self.date_problems(name, raw, reading, "date(s) cannot be read",
+                                           "a date such as 2026-03-31 or 2026-03-31 14:05")
+            out[name] = pd.Series(reading.values, index=raw.index)
+        elif column.kind == "flag":
+            values, bad = read_flags(raw)
+            empty = np.isnan(values) & ~bad
+            if bad.any():
+                problems.append(InputProblem(
+                    name, "value(s) are not true/false", rows=_positions(bad), found=found_values(raw, bad),
+                    expected="1/0, true/false or yes/no" + (" (empty = not decided yet)" if column.nullable else "")))
+            series = pd.Series(values, index=raw.index)
+            if column.default is not None:
+                series = series.fillna(float(bool(column.default)))
+            out[name] = series if column.nullable else series.astype(bool) if column.default is not None else series
+        elif column.kind == "period":
+            reading = read_periods(raw, order=self.settings.date_order, fallback=self.fallback.date_order)
+            empty = reading.missing
+            if reading.dates is not None:
+                rows = reading.date_rows
+                problems += [_shift(p, rows) for p in
+                             self.date_problems(name, raw.iloc[rows], reading.dates, None, None)]
+            if reading.bad.any():
+                problems.append(InputProblem(
+                    name, "period(s) cannot be read", rows=_positions(reading.bad),
+                    found=found_values(raw, reading.bad),
+                    expected="a quarter such as 2027Q1 or a month such as 2027-01"))
+            out[name] = reading.values
+        else:
+            empty = _empty_text(raw)
+        if not column.nullable and column.default is None and column.kind != "raw" and empty.any():
+            problems.append(InputProblem(name, "empty value(s)", rows=_positions(empty),
+                                         expected="a value in every row"))
+        return problems
+
+    def number_problems(self, name: str, raw: pd.Series, reading: NumberReading) -> list[InputProblem]:
+        problems = []
+        hint = setting_hint("decimal", self.table, (",", "."))
+        if reading.mixed and reading.decided_by != "setting":
+            rows = reading.point_rows | reading.comma_rows
+            problems.append(InputProblem(
+                name, "value(s) read only with a decimal point or only with a decimal comma, both in one "
+                "column", rows=_positions(rows),
+                found=(f"{found_values(raw, reading.point_rows)} (decimal point) and "
+                       f"{found_values(raw, reading.comma_rows)} (decimal comma)"),
+                expected="one decimal separator per column",
+                hint="fix the export so the column uses one separator; with a setting, the values "
+                     "that do not read under it are reported: " + hint))
+            return problems
+        if reading.undecided:
+            problems.append(InputProblem(
+                name, "value(s) read differently with a decimal comma and a decimal point",
+                rows=_positions(reading.ambiguous), found=found_values(raw, reading.ambiguous),
+                expected="a column, or a file, that shows which separator it uses (such as 1.234,50 "
+                         "or 1,234.50)",
+                hint=hint))
+        if reading.bad.any():
+            told = "" if reading.decided_by != "setting" else f" (with decimal = {reading.decimal!r}, as set)"
+            problems.append(InputProblem(
+                name, "value(s) are not numbers", rows=_positions(reading.bad),
+                found=found_values(raw, reading.bad),
+                expected=f"a number such as 1200 or 1200.50{told}"))
+        return problems
+
+    def date_problems(self, name: str, raw: pd.Series, reading: DateReading, issue: str | None,
+                      expected: str | None) -> list[InputProblem]:
+        problems = []
+        hint = setting_hint("date_order", self.table, ("DMY", "MDY", "YMD"))
+        if reading.mixed and reading.decided_by != "setting":
+            rows = reading.day_first_rows | reading.month_first_rows
+            problems.append(InputProblem(
+                name, "date(s) read only day-first or only month-first, both in one column",
+                rows=_positions(rows),
+                found=(f"{found_values(raw, reading.day_first_rows)} (day first) and "
+                       f"{found_values(raw, reading.month_first_rows)} (month first)"),
+                expected="one day/month order per column",
+                hint="fix the export so the column uses one order; with a setting, the dates that do "
+                     "not read under it are reported: " + hint))
+            return problems
+        if reading.undecided:
+            problems.append(InputProblem(
+                name, "date(s) read differently day-first and month-first",
+                rows=_positions(reading.ambiguous), found=found_values(raw, reading.ambiguous),
+                expected="a column, or a file, with a date that shows the order (a day above 12, such "
+                         "as 31/03/2026)",
+                hint=hint))
+        if issue is not None and reading.bad.any():
+            told = ("" if reading.decided_by != "setting"
+                    else f" in {ORDER_WORDS[reading.order]} order (date_order = {reading.order!r}, as set)")
+            problems.append(InputProblem(
+                name, issue, rows=_positions(reading.bad), found=found_values(raw, reading.bad),
+                expected=f"{expected}{told}"))
+        return problems
+
+    def type_features(self, out: pd.DataFrame, names: list[str]) -> list[InputProblem]:
+        problems: list[InputProblem] = []
+        for name in names:
+            raw = out[name]
+            if not (pd.api.types.is_object_dtype(raw.dtype) or pd.api.types.is_string_dtype(raw.dtype)):
+                continue
+            kind = _all_of_one_kind(raw)
+            if kind == "number":
+                reading = read_numbers(raw, decimal=self.settings.decimal, fallback=self.fallback.decimal)
+                if reading.bad.any() or reading.missing.all():
+                    continue
+                found = self.number_problems(name, raw, reading)
+                problems += found
+                if not found:
+                    out[name] = pd.Series(reading.values, index=raw.index)
+            elif kind == "date":
+                reading = read_dates(raw, order=self.settings.date_order, fallback=self.fallback.date_order)
+                if reading.bad.any() or reading.missing.all():
+                    continue
+                found = self.date_problems(name, raw, reading, None, None)
+                problems += found
+                if not found:
+                    out[name] = pd.Series(reading.values, index=raw.index)
+        return problems
+
+
+def _all_of_one_kind(raw: pd.Series) -> str | None:
+    """"number" or "date" when a sample of the column's distinct values all read that way."""
+    uniques = pd.unique(raw.dropna())
+    sample = pd.Series(uniques[:_SAMPLE], dtype=object)
+    if not any(isinstance(v, str) and any(ch.isdigit() for ch in v) for v in sample):
+        return None
+    numbers = read_numbers(sample)
+    if not numbers.bad.any() and not numbers.missing.all():
+        return "number"
+    dates = read_dates(sample)
+    if not dates.bad.any() and not dates.missing.all():
+        return "date"
+    return None
+
+
+def _positions(mask: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(p) for p in np.flatnonzero(mask))
+
+
+def _shift(problem: InputProblem, positions: np.ndarray) -> InputProblem:
+    from dataclasses import replace
+
+    return replace(problem, rows=tuple(int(positions[r]) for r in problem.rows))
+
+
+def _empty_text(series: pd.Series) -> np.ndarray:
+    as_text = series.astype("string").str.strip()
+    return (series.isna() | (as_text == "")).to_numpy(dtype=bool)
+
+
+def _bounds(column: Column, raw: pd.Series, reading: NumberReading) -> list[InputProblem]:
+    """Infinite, implausibly large and (where refused) negative values."""
     problems = []
-    if column.kind in ("id", "text"):
-        values = raw.astype("string").str.strip()
-        # Whole numbers read as floats ("12.0") would not match the same id elsewhere.
-        if pd.api.types.is_float_dtype(raw):
-            whole = raw.dropna() % 1 == 0
-            if bool(whole.all()):
-                values = raw.astype("Int64").astype("string")
-        values = values.mask(pd.Series(empty, index=raw.index))
-        out[name] = values.astype(object).where(~empty, None)
-    elif column.kind == "number":
-        parsed = parse_numbers(raw)
-        bad = parsed.isna().to_numpy() & ~empty
-        if bad.any():
-            rows, n = _rows(bad)
-            problems.append(
-                f"column '{name}': {n} value(s) are not numbers ({rows}): found {_values(raw, bad)}. "
-                "Expected a number such as 1200 or 1200.50."
-            )
-        if column.nonnegative:
-            negative = (parsed < 0).to_numpy()
-            if negative.any():
-                rows, n = _rows(negative)
-                problems.append(
-                    f"column '{name}': {n} negative value(s) ({rows}): found {_values(raw, negative)}. "
-                    f"Expected {name} >= 0. Hint: fix or remove those rows in the export."
-                )
-        if column.default is not None:
-            parsed = parsed.fillna(float(column.default))
-        out[name] = parsed
-    elif column.kind == "date":
-        parsed = parse_dates(raw)
-        bad = parsed.isna().to_numpy() & ~empty
-        if bad.any():
-            rows, n = _rows(bad)
-            problems.append(
-                f"column '{name}': {n} date(s) cannot be read ({rows}): found {_values(raw, bad)}. "
-                "Expected a date such as 2026-03-31 or 2026-03-31 14:05."
-            )
-        out[name] = parsed
-    elif column.kind == "flag":
-        parsed = parse_flags(raw)
-        bad = parsed.isna().to_numpy() & ~empty
-        if bad.any():
-            rows, n = _rows(bad)
-            problems.append(
-                f"column '{name}': {n} value(s) are not true/false ({rows}): found {_values(raw, bad)}. "
-                "Expected 1/0, true/false or yes/no" + (" (empty = not decided yet)." if column.nullable else ".")
-            )
-        if column.default is not None:
-            parsed = parsed.fillna(float(bool(column.default)))
-        out[name] = parsed if column.nullable else parsed.astype(bool) if column.default is not None else parsed
-    elif column.kind == "period":
-        parsed = parse_periods(raw)
-        bad = parsed.isna().to_numpy() & ~empty
-        if bad.any():
-            rows, n = _rows(bad)
-            problems.append(
-                f"column '{name}': {n} period(s) cannot be read ({rows}): found {_values(raw, bad)}. "
-                "Expected a quarter such as 2027Q1 or a month such as 2027-01."
-            )
-        out[name] = parsed.astype(object).where(parsed.notna(), None)
-    if not column.nullable and column.default is None and column.kind != "raw":
-        if empty.any():
-            rows, n = _rows(empty)
-            problems.append(
-                f"column '{name}': {n} empty value(s) ({rows}). Expected a value in every row."
-            )
+    values = reading.values
+    nonfinite = reading.nonfinite
+    if nonfinite.any():
+        problems.append(InputProblem(
+            column.name, "value(s) are not finite numbers", rows=_positions(nonfinite),
+            found=found_values(raw, nonfinite), expected="a finite number",
+            hint="fix or remove those rows in the export (inf, Infinity and numbers beyond 1e308 "
+                 "are not amounts)."))
+    if column.max_abs is not None:
+        with np.errstate(invalid="ignore"):
+            huge = np.isfinite(values) & (np.abs(values) > column.max_abs)
+        if huge.any():
+            problems.append(InputProblem(
+                column.name, "value(s) are implausibly large", rows=_positions(huge),
+                found=found_values(raw, huge), expected=f"{column.name} of at most {column.max_abs:.0e}",
+                hint="check the export's units and separators; fix or remove those rows."))
+    if column.nonnegative:
+        with np.errstate(invalid="ignore"):
+            negative = values < 0
+        if negative.any():
+            problems.append(InputProblem(
+                column.name, "negative value(s)", rows=_positions(negative),
+                found=found_values(raw, negative), expected=f"{column.name} >= 0",
+                hint="fix or remove those rows in the export."))
     return problems
 
 
@@ -400,10 +514,9 @@ def _check_key(out: pd.DataFrame, contract: TableContract) -> list[str]:
     dup = out.duplicated(subset=key, keep=False).to_numpy() & out[key].notna().all(axis=1).to_numpy()
     if not dup.any():
         return []
-    rows, n = _rows(dup)
     label = " + ".join(key)
     example = out.loc[dup, key].astype(str).agg(" / ".join, axis=1).iloc[0]
     return [
-        f"column{'s' if len(key) > 1 else ''} '{label}': {n} rows share a value that must be unique "
-        f"({rows}): e.g. {example!r}. Hint: remove the duplicate rows from the export."
+        f"column{'s' if len(key) > 1 else ''} '{label}': {int(dup.sum())} rows share a value that must "
+        f"be unique ({rows_text(dup)}): e.g. {example!r}. Hint: remove the duplicate rows from the export."
     ]

@@ -13,9 +13,12 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from parsing import agreed, told_by
+from revops.config import DataConfig
 from revops.contracts import TABLES, DataContractError, validate_with_notes
 from revops.errors import RevopsError
-from revops.io import find_table, read_table
+from revops.io import find_table
+from revops.reading import conventions, read_file
 from revops.prepare import derive_columns
 from revops.prepare import drop_empty as drop_empty_rows
 
@@ -60,17 +63,25 @@ def load_inputs(
     derive: Mapping[str, Any] | None = None,
     drop_empty: Mapping[str, Any] | None = None,
     allow_outside: bool = False,
+    reading: DataConfig | None = None,
 ) -> InputBundle:
     """Read and validate every table present in ``data_dir``; absent tables are simply absent.
 
     A file named in ``file_names`` must lie inside ``data_dir`` (after following links) unless
     ``allow_outside``: a plan file from someone else must not make revops read other files.
+
+    ``reading``: the plan file's ``[data]``: how the files write numbers and dates and which
+    encoding they use, for every file and per table. What the user did not set is told by the
+    values: a column's own, else its file's other columns, else the folder's other files (an
+    export made on one computer writes every table the same way).
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise RevopsError(f"{data_dir}: no such data folder. Point --data at the folder of CRM exports.")
+    reading = reading or DataConfig()
     bundle = InputBundle(data_dir=data_dir)
     errors: list[str] = []
+    raws: dict[str, tuple[Path, pd.DataFrame, list[str]]] = {}
     for table in tables:
         if file_names and table in file_names:
             path = data_dir / file_names[table]
@@ -89,15 +100,25 @@ def load_inputs(
         if path is None:
             continue
         try:
-            raw = read_table(path)
+            raw = read_file(path, reading.reading(table))
             prep_notes: list[str] = []
             if derive and table in derive:
                 raw, prep_notes = derive_columns(raw, derive[table], data_dir, str(path))
             if drop_empty and table in drop_empty:
                 raw, dropped = drop_empty_rows(raw, drop_empty[table], str(path))
                 prep_notes += dropped
+        except (DataContractError, RevopsError) as exc:
+            errors.append(str(exc))
+            continue
+        raws[table] = (path, raw, prep_notes)
+    # What each file tells about its numbers and dates; the folder's word where the files agree.
+    told = {table: told_by(raw) for table, (_, raw, _) in raws.items()}
+    folder = agreed(told.values())
+    for table, (path, raw, prep_notes) in raws.items():
+        try:
             validated = validate_with_notes(
-                table, raw, source=str(path), columns=(columns or {}).get(table)
+                table, raw, source=str(path), columns=(columns or {}).get(table),
+                settings=conventions(reading.reading(table)), evidence=told[table].or_else(folder),
             )
         except (DataContractError, RevopsError) as exc:
             errors.append(str(exc))

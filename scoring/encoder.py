@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from scoring.schema import MAX_CATEGORY_LEVELS, ColumnSpec
-from scoring.values import (clean_token, date_days, date_value_days, map_distinct, parse_bool,
-                            parse_number)
+from scoring.values import (clean_token, date_days, date_value_days, map_distinct, number_parser,
+                            parse_bool)
 
 # Times are float days since 1970: 04:00 can come out as 3.9999999999 hours, floored to 3. This
 # nudge (0.36 ms) is far above that rounding error (~1e-10 h) and far below any real time stamp's
@@ -206,7 +206,7 @@ class LeadEncoder:
             values = columns[spec.name]
             bad = np.zeros(n, dtype=bool)
             if spec.kind in ("numeric", "boolean"):
-                parse = parse_number if spec.kind == "numeric" else parse_bool
+                parse = number_parser(getattr(spec, "decimal", None)) if spec.kind == "numeric" else parse_bool
                 for i, value in enumerate(values):
                     result = parse(value)
                     bad[i] = result is None
@@ -256,7 +256,7 @@ class LeadEncoder:
                     out[:, j] = series.to_numpy(dtype=np.float64, na_value=np.nan)
                     bad = None
                 else:
-                    out[:, j], bad = map_distinct(series, parse_number)
+                    out[:, j], bad = map_distinct(series, number_parser(getattr(spec, "decimal", None)))
                 j += 1
             elif spec.kind == "boolean":
                 out[:, j], bad = map_distinct(series, parse_bool)

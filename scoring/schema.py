@@ -2,6 +2,12 @@
 
 Inference looks only at values, never at the label (leakage is checked later, by AUC), so the
 same export always gives the same schema. Every decision carries a reason a person can read.
+
+Numbers and dates are read as the data contracts read them (:mod:`parsing`): money, grouped
+thousands and decimal commas are numbers (``"$32,029.60"``, ``"£77.407.225,50"``, ``"2,3"``), and
+a column's decimal separator and day/month order come from all its values, else from what the
+table's other columns tell (a table whose other columns use decimal commas is European). The
+spec remembers them (``decimal``, ``date_format``) so training and scoring read alike.
 """
 from __future__ import annotations
 
@@ -12,7 +18,8 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from scoring.values import BOOL_TOKENS, clean_token, parse_dates, parse_number
+from parsing import Conventions, read_dates, read_numbers, told_by
+from scoring.values import BOOL_TOKENS, clean_token
 
 USED_KINDS = ("numeric", "categorical", "boolean", "date")
 ID_NAME = re.compile(r"(^|[_\s.-])(id|uuid|guid|key|email|e-mail|phone|url)$", re.IGNORECASE)
@@ -38,6 +45,7 @@ class ColumnSpec:
     n_distinct: int = 0
     date_format: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    decimal: str | None = None  # a numeric column's decimal separator, when its values need one
 
     def as_dict(self) -> dict:
         return {
@@ -46,11 +54,13 @@ class ColumnSpec:
         }
 
 
-def _distinct_tokens(series: pd.Series) -> tuple[list[str], np.ndarray, int]:
-    """(distinct cleaned tokens, count per token, number of missing cells)."""
+def _distinct_tokens(series: pd.Series) -> tuple[list[str], np.ndarray, int, list]:
+    """(distinct cleaned tokens, count per token, number of missing cells, a raw value of each
+    token: a float stays a float, so its digits are never read again as text)."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     merged: dict[str, int] = {}
+    raw: dict[str, object] = {}
     missing = int((codes < 0).sum())
     for value, count in zip(uniques, counts):
         token = clean_token(value)
@@ -58,11 +68,17 @@ def _distinct_tokens(series: pd.Series) -> tuple[list[str], np.ndarray, int]:
             missing += int(count)
         else:
             merged[token] = merged.get(token, 0) + int(count)
-    return list(merged), np.array(list(merged.values()), dtype=np.int64), missing
+            raw.setdefault(token, value)
+    return (list(merged), np.array(list(merged.values()), dtype=np.int64), missing,
+            [raw[t] for t in merged])
 
 
-def infer_column(series: pd.Series, name: str, *, is_time: bool = False) -> ColumnSpec:
-    """Infer the kind of one feature column (see the module docstring)."""
+def infer_column(series: pd.Series, name: str, *, is_time: bool = False,
+                 evidence: Conventions | None = None) -> ColumnSpec:
+    """Infer the kind of one feature column (see the module docstring). ``evidence``: the
+    decimal separator and date order the rest of the table tells (:func:`parsing.told_by`),
+    for a column whose own values do not."""
+    evidence = evidence or Conventions()
     n = len(series)
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         missing = int(series.isna().sum())
@@ -70,7 +86,7 @@ def infer_column(series: pd.Series, name: str, *, is_time: bool = False) -> Colu
         if distinct <= 1 and not is_time:
             return ColumnSpec(name, "constant", False, "one value only", missing, distinct)
         return ColumnSpec(name, "date", True, "datetime column", missing, distinct, "ISO8601")
-    tokens, counts, missing = _distinct_tokens(series)
+    tokens, counts, missing, raws = _distinct_tokens(series)
     distinct = len(tokens)
     present = n - missing
     if distinct == 0:
@@ -81,20 +97,26 @@ def infer_column(series: pd.Series, name: str, *, is_time: bool = False) -> Colu
         return ColumnSpec(name, "boolean", True, "two yes/no values", missing, 2)
     sample_idx = np.argsort(-counts, kind="stable")[:SAMPLE]
     sample = [tokens[i] for i in sample_idx]
+    sample_raw = pd.Series([raws[i] for i in sample_idx], dtype=object)
     weights = counts[sample_idx]
-    numeric_ok = np.array([parse_number(t) is not None for t in sample])
+    numbers = read_numbers(sample_raw, fallback=evidence.decimal)
+    numeric_ok = ~numbers.bad
     if weights[numeric_ok].sum() >= MIN_PARSED_SHARE * weights.sum():
-        notes = _bad_share_note(weights, numeric_ok, "are not numbers")
+        notes = _bad_share_note(weights, numeric_ok, "are not numbers") + _decimal_note(numbers)
         if distinct == present and ID_NAME.search(name):
             return ColumnSpec(name, "identifier", False,
                               "a different number on every row and an identifier-like name",
                               missing, distinct)
-        return ColumnSpec(name, "numeric", True, "numbers", missing, distinct, notes=notes)
+        return ColumnSpec(name, "numeric", True, "numbers", missing, distinct, notes=notes,
+                          decimal=numbers.decimal)
     if is_time or np.mean([bool(LOOKS_LIKE_DATE.match(t)) for t in sample]) >= MIN_PARSED_SHARE:
-        fmt = "ISO8601" if all(ISO_DATE.match(t) for t in sample) else "mixed"
-        date_ok = ~np.isnan(parse_dates(sample, fmt))
+        if all(ISO_DATE.match(t) for t in sample):
+            fmt, date_ok, order_notes = "ISO8601", ~read_dates(sample_raw).bad, ()
+        else:
+            dates = read_dates(sample_raw, fallback=evidence.date_order)
+            fmt, date_ok, order_notes = dates.order or "MDY", ~dates.bad, _order_note(dates)
         if weights[date_ok].sum() >= MIN_PARSED_SHARE * weights.sum():
-            notes = _bad_share_note(weights, date_ok, "are not dates")
+            notes = _bad_share_note(weights, date_ok, "are not dates") + order_notes
             return ColumnSpec(name, "date", True, "dates", missing, distinct, fmt, notes)
     words = np.average([len(t.split()) for t in sample], weights=weights)
     unique_share = distinct / max(present, 1)
@@ -119,6 +141,26 @@ def _bad_share_note(weights: np.ndarray, ok: np.ndarray, what: str) -> tuple[str
     return (f"{bad} values {what}; treated as missing in training",) if bad else ()
 
 
+def _decimal_note(numbers) -> tuple[str, ...]:
+    if numbers.mixed:
+        return (f"values use both a decimal point and a decimal comma; read with "
+                f"{numbers.decimal!r}, the others treated as missing",)
+    if numbers.undecided:
+        return (f"values such as '3.500' read differently with a decimal comma; nothing in the "
+                f"table tells which it uses, read with {numbers.decimal!r}",)
+    return ()
+
+
+def _order_note(dates) -> tuple[str, ...]:
+    if dates.mixed:
+        return (f"dates are written both day-first and month-first; read {dates.order}, the "
+                "others treated as missing",)
+    if dates.undecided:
+        return (f"dates such as 03/04/2026 read differently day-first and month-first; nothing in "
+                f"the table tells which, read {dates.order}",)
+    return ()
+
+
 def infer_schema(
     frame: pd.DataFrame,
     *,
@@ -129,6 +171,7 @@ def infer_schema(
 ) -> list[ColumnSpec]:
     """A ColumnSpec for every column of ``frame``, in the frame's order."""
     excluded = set(exclude)
+    evidence = told_by(frame, skip=[c for c in (target, id_col, *excluded) if c is not None])
     specs = []
     for name in frame.columns:
         if name == target:
@@ -138,5 +181,5 @@ def infer_schema(
         elif name in excluded:
             specs.append(ColumnSpec(name, "excluded", False, "excluded by the user"))
         else:
-            specs.append(infer_column(frame[name], name, is_time=(name == time_col)))
+            specs.append(infer_column(frame[name], name, is_time=(name == time_col), evidence=evidence))
     return specs

@@ -4,9 +4,16 @@ Every column encoder maps *distinct* values through these scalar functions and t
 result over the rows (``pandas.factorize``). The batch path and the one-lead path of the HTTP
 service therefore share one definition of what a value means, and a million rows cost one pass
 over their few distinct values instead of a Python call per row.
+
+The vocabulary (placeholders, yes/no words) and the readings of numbers and dates are the
+project's parsing layer (:mod:`parsing`): a number column remembers its decimal separator
+(``ColumnSpec.decimal``) and a date column its day/month order (``ColumnSpec.date_format`` is
+``"DMY"``, ``"MDY"`` or ``"YMD"``; ``"ISO8601"`` for ISO stamps; models saved before kept
+pandas' ``"mixed"``, still read as they were).
 """
 from __future__ import annotations
 
+import functools
 import math
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
@@ -14,73 +21,34 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-# What web forms and CRMs write for "no answer"; compared after strip() and lower().
-PLACEHOLDERS = frozenset({"", "n/a", "na", "nan", "-", "--", "unknown", "none", "null", "?", "nat"})
-TRUE_TOKENS = frozenset({"1", "true", "yes", "y", "t"})
-FALSE_TOKENS = frozenset({"0", "false", "no", "n", "f"})
-BOOL_TOKENS = TRUE_TOKENS | FALSE_TOKENS
+from parsing import BOOL_TOKENS, FALSE_TOKENS, ORDERS, PLACEHOLDERS, TRUE_TOKENS, clean_token, read_dates
+from parsing import flag_value as parse_bool
+from parsing import number_value
 
-
-def clean_token(value: Any) -> str | None:
-    """A cell as a stripped string, or None when it is missing or a form placeholder.
-
-    Integral floats print without ``.0`` so that ``1.0`` read by pandas and ``"1"`` typed in a
-    form are the same category.
-    """
-    if value is None:
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
-    if isinstance(value, (float, np.floating)):
-        if math.isnan(value):
-            return None
-        if value.is_integer():
-            return str(int(value))
-        return repr(float(value))
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if value is pd.NaT or (isinstance(value, pd.Timestamp) and pd.isna(value)):
-        return None
-    text = str(value).strip()
-    if text.lower() in PLACEHOLDERS:
-        return None
-    return text
+__all__ = ["BOOL_TOKENS", "FALSE_TOKENS", "PLACEHOLDERS", "TRUE_TOKENS", "clean_token", "date_days",
+           "date_value_days", "is_missing", "map_distinct", "number_parser", "parse_bool",
+           "parse_dates", "parse_number", "to_days"]
 
 
 def is_missing(value: Any) -> bool:
     return clean_token(value) is None
 
 
-def parse_number(value: Any) -> float | None:
-    """Float value, NaN when missing, None when the cell holds text that is not a number."""
+def parse_number(value: Any, decimal: str | None = None) -> float | None:
+    """Float value, NaN when missing, None when the cell holds text that is not a number.
+
+    ``decimal``: the column's decimal separator ("," or "."); None: a value that reads both
+    ways (``3.500``) takes the decimal point, one that reads one way (``2,3``) that way.
+    Money, percentages and grouped thousands read as :func:`parsing.read_numbers` reads them.
+    """
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         return float(value)
-    token = clean_token(value)
-    if token is None:
-        return math.nan
-    try:
-        return float(token.replace(",", "")) if _is_thousands(token) else float(token)
-    except ValueError:
-        return None
+    return number_value(value, decimal)  # type: ignore[arg-type]
 
 
-def _is_thousands(token: str) -> bool:
-    # "12,500" from a spreadsheet; "1,5" (a decimal comma) is not rewritten.
-    parts = token.lstrip("+-").split(",")
-    return len(parts) > 1 and all(len(p) == 3 and p.isdigit() for p in parts[1:]) and parts[0].isdigit()
-
-
-def parse_bool(value: Any) -> float | None:
-    """1.0 / 0.0, NaN when missing, None when the cell is not a yes/no value."""
-    token = clean_token(value)
-    if token is None:
-        return math.nan
-    lowered = token.lower()
-    if lowered in TRUE_TOKENS:
-        return 1.0
-    if lowered in FALSE_TOKENS:
-        return 0.0
-    return None
+def number_parser(decimal: str | None) -> Callable[[Any], float | None]:
+    """:func:`parse_number` for a column read with ``decimal`` (the function itself for None)."""
+    return parse_number if decimal is None else functools.partial(parse_number, decimal=decimal)
 
 
 def map_distinct(series: pd.Series, func: Callable[[Any], float | None]) -> tuple[np.ndarray, np.ndarray]:
@@ -112,7 +80,12 @@ def to_days(stamps: pd.DatetimeIndex | pd.Series) -> np.ndarray:
 
 
 def parse_dates(values: Any, date_format: str) -> np.ndarray:
-    """Parse strings/datetimes to float days; NaN where a value cannot be read as a date."""
+    """Parse strings/datetimes to float days; NaN where a value cannot be read as a date.
+
+    ``date_format``: ``"DMY"``, ``"MDY"`` or ``"YMD"`` (the column's order, read by
+    :func:`parsing.read_dates`), else a pandas format (``"ISO8601"``, ``"mixed"``)."""
+    if date_format in ORDERS:
+        return to_days(pd.DatetimeIndex(read_dates(pd.Index(values, dtype=object), order=date_format).values))
     parsed = pd.to_datetime(pd.Index(values, dtype=object), errors="coerce", format=date_format, utc=True)
     return to_days(parsed)
 
@@ -125,6 +98,9 @@ def date_days(series: pd.Series, date_format: str) -> tuple[np.ndarray, np.ndarr
     """
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         return to_days(series), np.zeros(len(series), dtype=bool)
+    if date_format in ORDERS:
+        reading = read_dates(pd.Series(series, dtype=object), order=date_format)
+        return to_days(pd.DatetimeIndex(reading.values)), reading.bad
     parsed = pd.to_datetime(pd.Series(series, dtype=object), errors="coerce", format=date_format, utc=True)
     days = to_days(parsed)
     failed = np.isnan(days)

@@ -54,26 +54,24 @@ def register(subparsers) -> None:
     add_config_flags(parser, ForecastConfig,
                      aliases={"backtest_origins": ["--origins"], "n_jobs": ["--jobs"]},
                      title="forecast settings (the plan file's [forecast] section)")
+    from revops.reading import add_reading_flags
+
+    add_reading_flags(parser)
     parser.add_argument("--no-mlflow", action="store_true", help="do not log an MLflow run")
     parser.add_argument("--quiet", action="store_true", help="print nothing")
     parser.add_argument("--json", action="store_true", help="print the overall metrics as JSON")
     parser.set_defaults(func=run)
 
 
-def _read(path: str, table: str | None = None):
+def _read(path: str, table: str | None = None, data=None):
     """Read a CRM file; check it against the table's contract when it has one.
 
     The booking history is checked by ``forecasting.validate_history`` instead: it names the
     missing periods per segment and knows fill_missing and allow_negative.
     """
-    from revops.io import read_table
+    from revops.reading import read_input
 
-    frame = read_table(path)
-    if table is None:
-        return frame
-    from revops.contracts import validate
-
-    return validate(table, frame, source=str(path))
+    return read_input(path, table, data)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,13 +84,16 @@ def run(args: argparse.Namespace) -> int:
     from revops.outputs import atomic_output_dir, check_output_dir, to_json
 
     config = config_from_flags(ForecastConfig, args)
+    from revops.reading import reading_from_flags
+
+    data = reading_from_flags(args)
     if args.targets and not args.opportunities:
         raise ConfigError("--targets needs --opportunities (the pipeline forecast).")
     inputs = [args.history, args.opportunities, args.targets, args.hierarchy]
     check_output_dir(args.out, inputs=inputs, force=args.force)
     hierarchy = None
     if args.hierarchy:
-        table = _read(args.hierarchy)
+        table = _read(args.hierarchy, None, data)
         missing = [c for c in ("segment", "region") if c not in table.columns]
         if missing:
             raise ConfigError(f"{args.hierarchy}: missing column(s) {', '.join(missing)}; expected "
@@ -100,17 +101,17 @@ def run(args: argparse.Namespace) -> int:
         hierarchy = dict(zip(table["segment"].astype(str), table["region"].astype(str)))
     opportunities = pipeline = None
     if args.opportunities:
-        opportunities = _read(args.opportunities, "opportunities")
+        opportunities = _read(args.opportunities, "opportunities", data)
         history = history_from_opportunities(opportunities, config.freq, as_of=args.as_of)
         cols = dict(segment_col="segment", period_col="period", value_col="bookings")
     else:
-        history = _read(args.history)
+        history = _read(args.history, None, data)
         cols = dict(segment_col=args.segment_col, period_col=args.period_col, value_col=args.value_col)
     result = forecast_bookings(history, config, random_state=args.seed, hierarchy=hierarchy, **cols)
     if opportunities is not None:
         from forecasting.pipeline import forecast_pipeline
 
-        targets = _read(args.targets, "targets") if args.targets else None
+        targets = _read(args.targets, "targets", data) if args.targets else None
         pipeline = forecast_pipeline(opportunities, config, as_of=args.as_of, targets=targets,
                                      random_state=args.seed)
     with atomic_output_dir(args.out, inputs=inputs, force=args.force) as tmp:

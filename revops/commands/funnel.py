@@ -48,6 +48,9 @@ def register(subparsers) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed of the bootstrap intervals")
     add_config_flags(parser, FunnelConfig, aliases=FUNNEL_ALIASES,
                      title="funnel settings (the plan file's [funnel] section)")
+    from revops.reading import add_reading_flags
+
+    add_reading_flags(parser)
     parser.add_argument("--no-mlflow", action="store_true", help="do not log the run to MLflow")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
     parser.add_argument("--json", action="store_true", help="print the headline numbers as JSON")
@@ -59,14 +62,12 @@ FUNNEL_ALIASES = {"expected_attainment": ["--attainment"],
                   "sqls_per_sdr_per_month": ["--sqls-per-sdr-month"]}
 
 
-def _load(table: str | None, path: str | None):
-    from revops.contracts import validate
-    from revops.io import read_table
+def _load(table: str | None, path: str | None, data=None):
+    from revops.reading import read_input
 
     if path is None:
         return None
-    frame = read_table(path)
-    return validate(table, frame, source=str(path)) if table else frame
+    return read_input(path, table, data)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,12 +82,15 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_flags(FunnelConfig, args)
     inputs = [args.opportunities, args.targets, args.leads, args.reps, args.scores]
     check_output_dir(args.out, inputs=inputs, force=args.force)
+    from revops.reading import reading_from_flags
+
+    data = reading_from_flags(args)
     with progress.step("read and validate"):
-        opportunities = _load("opportunities", args.opportunities)
-        targets = _load("targets", args.targets)
-        leads = _load("leads", args.leads)
-        reps = _load("reps", args.reps)
-        scores = _load(None, args.scores)
+        opportunities = _load("opportunities", args.opportunities, data)
+        targets = _load("targets", args.targets, data)
+        leads = _load("leads", args.leads, data)
+        reps = _load("reps", args.reps, data)
+        scores = _load(None, args.scores, data)
     with progress.step("funnel"):
         result = compute_funnel(opportunities, targets, leads=leads, reps=reps, lead_scores=scores,
                                 config=config, random_state=args.seed)

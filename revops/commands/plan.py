@@ -35,6 +35,9 @@ def register(subparsers) -> None:
     parser.add_argument("--print-config", action="store_true", help="print the effective configuration and exit")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    from revops.reading import add_reading_flags
+
+    add_reading_flags(parser)
     parser.set_defaults(func=run)
 
 
@@ -49,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         overrides["seed"] = args.seed
     config = load_config(args.config, overrides)
+    from revops.reading import reading_from_flags
+
+    config = config.model_copy(update={"data": reading_from_flags(args, base=config.data)})
     if args.print_config:
         sys.stdout.write(config_to_toml(config))
         return 0

@@ -48,6 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     add_config_flags(train, ScoringConfig, aliases=SCORING_ALIASES,
                      title="model settings (the plan file's [scoring] section)")
+    from revops.reading import add_reading_flags
+
+    add_reading_flags(train)
     train.add_argument("--quiet", action="store_true", help="no progress messages")
     train.add_argument("--json", action="store_true", help="print the summary as JSON")
     train.set_defaults(func=run_train)
@@ -59,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     predict.add_argument("--model", default="models:/lead-scoring@champion",
                          help="MLflow model URI (default: models:/lead-scoring@champion)")
     predict.add_argument("--no-reasons", action="store_true", help="skip the reason columns (faster)")
+    add_reading_flags(predict)
     predict.add_argument("--quiet", action="store_true", help="no progress messages")
     predict.add_argument("--json", action="store_true", help="print the summary as JSON")
     predict.set_defaults(func=run_predict)
@@ -90,10 +94,10 @@ def _quiet_mlflow() -> None:
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
-def _read(path: str):
-    from revops.io import read_table
+def _read(path: str, args: argparse.Namespace, keep: tuple[str, ...] = ()):
+    from revops.reading import read_input, reading_from_flags
 
-    return read_table(path)
+    return read_input(path, None, reading_from_flags(args), like="leads", keep=keep)
 
 
 def _say(args: argparse.Namespace, message: str) -> None:
@@ -116,7 +120,7 @@ def run_train(args: argparse.Namespace) -> int:
 
     config = config_from_flags(ScoringConfig, args)
     check_output_dir(args.out, inputs=[args.leads], force=args.force)
-    frame = _read(args.leads)
+    frame = _read(args.leads, args, keep=(config.id_column, config.target))
     _say(args, f"read {len(frame)} leads from {args.leads}")
     scorer = LeadScorer.from_config(config, random_state=args.seed)
     scorer.fit(frame)  # every input error is raised here, before anything is written or registered
@@ -172,7 +176,7 @@ def run_predict(args: argparse.Namespace) -> int:
     if out.exists() and (out.is_dir() or out.resolve() == Path(args.leads).resolve()):
         raise ConfigError(f"--out {args.out}: " + ("that is the --leads file; scores go to a new file."
                           if out.is_file() else "a folder of that name is in the way; --out is a CSV file."))
-    frame = _read(args.leads)
+    frame = _read(args.leads, args)
     if Path(args.model).suffix == ".joblib" and Path(args.model).is_file():
         import joblib
 

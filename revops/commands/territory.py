@@ -55,6 +55,9 @@ def register(subparsers) -> None:
                        help="replace --out even if it holds files revops did not write")
     add_config_flags(solve, TerritoryConfig, aliases={"quota_period": ["--period"], "n_jobs": ["--jobs"]},
                      title="plan settings (the plan file's [territory] section)")
+    from revops.reading import add_reading_flags
+
+    add_reading_flags(solve)
     solve.add_argument("--no-mlflow", action="store_true", help="do not log the run to MLflow")
     solve.add_argument("--quiet", action="store_true", help="print nothing but errors")
     solve.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -62,13 +65,12 @@ def register(subparsers) -> None:
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
 
-def _load(table: str, path: str | None):
-    from revops.contracts import validate
-    from revops.io import read_table
+def _load(table: str, path: str | None, data=None):
+    from revops.reading import read_input
 
     if path is None:
         return None
-    return validate(table, read_table(path), source=str(path))
+    return read_input(path, table, data)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,11 +85,14 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_flags(TerritoryConfig, args)
     inputs = [args.accounts, args.reps, args.costs, args.targets]
     check_output_dir(args.out, inputs=inputs, force=args.force)
+    from revops.reading import reading_from_flags
+
+    data = reading_from_flags(args)
     with progress.step("read and validate"):
-        accounts = _load("accounts", args.accounts)
-        reps = _load("reps", args.reps)
-        costs = _load("costs", args.costs)
-        targets = _load("targets", args.targets)
+        accounts = _load("accounts", args.accounts, data)
+        reps = _load("reps", args.reps, data)
+        costs = _load("costs", args.costs, data)
+        targets = _load("targets", args.targets, data)
     # As in the plan: accounts of departed owners are unassigned, and said so.
     from revops.inputs import departed_owners_note
 

@@ -78,7 +78,7 @@ def _plain_dates(values: Sequence[Any]) -> np.ndarray | None:
     return stamps.astype(np.int64) / 86_400e9
 
 
-def _numbers(encoder: "RecordEncoder", values: list) -> np.ndarray:
+def _numbers(encoder: "RecordEncoder", values: list, decimal: str | None = None) -> np.ndarray:
     if set(map(type, values)) <= PLAIN_NUMBERS:
         try:
             column = np.array(values, dtype=np.float64)  # None -> NaN
@@ -90,7 +90,7 @@ def _numbers(encoder: "RecordEncoder", values: list) -> np.ndarray:
         return column
     column = np.empty(len(values))
     for i, value in enumerate(values):
-        result = math.nan if value is None else encoder._number(value)
+        result = math.nan if value is None else encoder._number(value, decimal)
         if type(result) is str:
             raise _GiveUp
         column[i] = result
@@ -161,7 +161,7 @@ def _encode(encoder: "RecordEncoder", leads: Sequence[Any], tables: dict) -> tup
                     flags[i].append(f"missing:{rule.name}" if math.isnan(code) else f"unknown_category:{rule.name}")
             continue
         if rule.kind == "numeric":
-            column = _numbers(encoder, values)
+            column = _numbers(encoder, values, rule.decimal)
         elif rule.kind == "boolean":
             column = np.array(_cached(encoder, rule, values,
                                       lambda v: math.nan if v is None else encoder._boolean(v)), dtype=np.float64)

@@ -109,6 +109,7 @@ class FieldRule:
     # raw str -> encoded result; leads repeat the same few category and yes/no values
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
     date_format: str = "ISO8601"
+    decimal: str | None = None     # a numeric column's decimal separator (scoring.values)
     with_age: bool = False
     with_hour: bool = False
     reference_days: float = math.nan
@@ -146,6 +147,8 @@ def build_rules(encoder: LeadEncoder) -> list[FieldRule]:
             rule.levels = {t: i for i, t in enumerate(codec.levels)}
             if codec.with_frequency:
                 rule.frequencies = dict(zip(codec.frequency_levels, codec.frequencies))
+        elif spec.kind == "numeric":
+            rule.decimal = getattr(spec, "decimal", None)
         elif spec.kind == "date":
             rule.date_format = spec.date_format or "mixed"
             rule.with_age = codec.with_age
@@ -166,7 +169,7 @@ class RecordEncoder:
         self.max_chars = max_chars
 
     # -------------------------------------------------------------- one value
-    def _number(self, value: Any) -> float | str:
+    def _number(self, value: Any, decimal: str | None = None) -> float | str:
         """float (NaN = missing) or the problem as text."""
         kind = type(value)
         if kind is float:
@@ -176,7 +179,7 @@ class RecordEncoder:
         if kind is str:
             if len(value) > self.max_chars:
                 return f"string of {len(value)} characters; at most {self.max_chars}"
-            parsed = parse_number(value)
+            parsed = parse_number(value, decimal)
             if parsed is None:
                 return f"expected a number, got {_type_name(value)}"
             if math.isinf(parsed):
@@ -322,7 +325,7 @@ class RecordEncoder:
             if value is None:
                 result = math.nan
             elif rule.kind == "numeric":
-                result = self._number(value)
+                result = self._number(value, rule.decimal)
             elif rule.kind == "boolean":
                 result = rule.cache.get(value) if type(value) is str else None
                 if result is None:
