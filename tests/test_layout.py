@@ -1,6 +1,8 @@
 """The architecture's rules, checked on the source: who may import whom.
 
 - An engine (scoring, forecasting, territory) imports neither the hub (revops) nor another engine.
+- The parsing layer (parsing) is a leaf: it imports no other package of ours (only numpy, pandas
+  and the standard library), and every package may import it.
 - The plan job and its steps never import the command line (revops.cli, revops.commands): a
   command and a step share engines, configuration and writers (revops.artifacts), nothing else.
 - The hub wires its commands and steps with plain imports, never by a name built at run time
@@ -8,6 +10,7 @@
   facade may load its public names lazily; that is not wiring.)
 """
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,6 +37,22 @@ def test_engine_imports_neither_hub_nor_other_engine(package):
                  for path in (ROOT / package).rglob("*.py")
                  for name in imports_of(path) if name.split(".")[0] in forbidden]
     assert offenders == []
+
+
+def test_parsing_is_a_leaf():
+    allowed = set(sys.stdlib_module_names) | {"numpy", "pandas", "parsing", "__future__"}
+    offenders = [f"{path.relative_to(ROOT)}: {name}"
+                 for path in (ROOT / "parsing").rglob("*.py")
+                 for name in imports_of(path) if name.split(".")[0] not in allowed]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("package", ["revops", "scoring"])
+def test_hub_and_scorer_read_values_through_parsing(package):
+    # Every package may import parsing (the engine rule above does not forbid it); these two must.
+    users = [path for path in (ROOT / package).rglob("*.py")
+             if any(name.split(".")[0] == "parsing" for name in imports_of(path))]
+    assert users
 
 
 def test_plan_and_steps_do_not_import_the_command_line():
