@@ -115,7 +115,7 @@ def read_token(text: str) -> tuple[float | None, float | None, str | None]:
     if g["cur1"] and g["cur2"]:
         return None, None, None
     currency = g["cur1"] or g["cur2"]
-    if currency and len(currency) == 3 and currency.isupper() and currency not in CURRENCY_CODES:
+    if currency and len(currency) == 3 and currency.isalpha() and currency.isupper() and currency not in CURRENCY_CODES:
         return None, None, None
     if currency and g["pct"]:
         return None, None, None

@@ -481,6 +481,13 @@ def _bounds(column: Column, raw: pd.Series, reading: NumberReading) -> list[Inpu
     """Infinite, implausibly large and (where refused) negative values."""
     problems = []
     values = reading.values
+    if len(reading.currencies) > 1:
+        signs = sorted(reading.currencies)
+        where = "; ".join(f"{sign} in {rows_text(reading.currencies[sign])}" for sign in signs)
+        problems.append(InputProblem(
+            column.name, f"values in {len(signs)} currencies ({where})",
+            expected="one currency per column",
+            hint="convert the amounts to one currency in the export (revops does not convert)."))
     nonfinite = reading.nonfinite
     if nonfinite.any():
         problems.append(InputProblem(

@@ -1,4 +1,5 @@
 """Every contract problem is reported at once, naming the column, the rows and what arrived."""
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -97,3 +98,113 @@ def test_mapping_naming_an_absent_column():
 def test_periods(text, expected):
     frame = validate("targets", pd.DataFrame({"segment": ["SMB"], "period": [text], "target": [1]}))
     assert frame.loc[0, "period"] == expected
+
+
+# ---------------------------------------------------------------- reading values (parsing layer)
+def accounts(**columns) -> pd.DataFrame:
+    frame = pd.DataFrame({"account_id": ["A1", "A2", "A3"], "segment": ["SMB"] * 3, "region": ["EMEA"] * 3,
+                          "owner_rep_id": ["R1", "R1", None]})
+    for name, values in columns.items():
+        frame[name] = values
+    return frame
+
+
+def test_euro_amount_in_a_european_file_is_thousands():
+    frame = validate("accounts", accounts(potential=["€ 3.500", "1.200 €", "€ 800"], workload=["0,5", "1", "1,25"]))
+    assert frame["potential"].tolist() == [3500.0, 1200.0, 800.0]
+    assert frame["workload"].tolist() == [0.5, 1.0, 1.25]
+
+
+def test_european_amounts_told_by_another_file_of_the_folder():
+    from parsing import Conventions
+
+    frame = validate("accounts", accounts(potential=["3.500", "1.200", "800"]),
+                     evidence=Conventions(decimal=","))
+    assert frame["potential"].tolist() == [3500.0, 1200.0, 800.0]
+
+
+def test_an_ambiguous_column_is_refused_naming_the_setting_and_settled_by_it():
+    from parsing import Conventions
+
+    frame = accounts(potential=["3.500", "1.200", "800"])
+    with pytest.raises(DataContractError) as info:
+        validate("accounts", frame, "accounts.csv")
+    message = str(info.value)
+    assert ("column 'potential': 2 value(s) read differently with a decimal comma and a decimal point "
+            "(rows 2, 3): found '3.500', '1.200'") in message
+    assert 'set decimal = "," or "." under [data]' in message and "[data.per_table.accounts]" in message
+    assert "--decimal" in message
+    settled = validate("accounts", frame, settings=Conventions(decimal="."))
+    assert settled["potential"].tolist() == [3.5, 1.2, 800.0]
+
+
+def test_two_decimal_separators_in_one_column_are_refused():
+    with pytest.raises(DataContractError, match=r"'potential': 2 value\(s\) read only with a decimal point "
+                                                r"or only with a decimal comma, both in one column \(rows 2, 3\)"):
+        validate("accounts", accounts(potential=["1,234.50", "2,5", "7"]))
+
+
+def test_amounts_in_two_currencies_are_refused():
+    with pytest.raises(DataContractError, match=r"'potential': values in 2 currencies \(EUR in row 2; USD in "
+                                                r"rows 3, 4\)"):
+        validate("accounts", accounts(potential=["€ 5", "$7", "$1,200.00"]))
+
+
+@pytest.mark.parametrize("value", ["inf", "Infinity", "1e400", "-inf"])
+def test_non_finite_amounts_are_refused_with_their_rows(value):
+    frame = opportunities(amount=["1000", value, None, "500"])
+    with pytest.raises(DataContractError) as info:
+        validate("opportunities", frame)
+    assert f"column 'amount': 1 value(s) are not finite numbers (row 3): found '{value}'" in str(info.value)
+
+
+def test_absurd_magnitudes_are_refused():
+    frame = pd.DataFrame({"segment": ["SMB", "MM"], "period": ["2027Q1"] * 2, "target": ["2e15", "1000000"]})
+    with pytest.raises(DataContractError, match=r"'target': 1 value\(s\) are implausibly large \(row 2\)"):
+        validate("targets", frame)
+
+
+def test_dates_day_first_throughout_a_column():
+    frame = validate("opportunities", opportunities(created_at=["03/04/2026", "31/03/2026", "12/01/2026", "01/01/2026"],
+                                                    close_date=["04.03.2026"] * 4))
+    assert frame["created_at"].dt.strftime("%Y-%m-%d").tolist() == ["2026-04-03", "2026-03-31", "2026-01-12",
+                                                                     "2026-01-01"]
+    assert frame["close_date"].iloc[0] == pd.Timestamp("2026-03-04")
+
+
+def test_ambiguous_and_mixed_dates_are_refused():
+    from parsing import Conventions
+
+    frame = opportunities(created_at=["03/04/2026", "05/06/2026", "01/02/2026", "02/03/2026"])
+    with pytest.raises(DataContractError) as info:
+        validate("opportunities", frame, "opps.csv")
+    assert "'created_at': 4 date(s) read differently day-first and month-first" in str(info.value)
+    assert 'set date_order = "DMY" or "MDY" or "YMD"' in str(info.value)
+    settled = validate("opportunities", frame, settings=Conventions(date_order="MDY"))
+    assert settled["created_at"].iloc[0] == pd.Timestamp("2026-03-04")
+    mixed = opportunities(created_at=["13/01/2024", "01/13/2024", "2026-01-01", "2026-01-02"])
+    with pytest.raises(DataContractError, match="read only day-first or only month-first, both in one column"):
+        validate("opportunities", mixed)
+
+
+def test_placeholders_in_numbers_and_dates_are_empty_and_flags_speak_one_vocabulary():
+    frame = validate("opportunities", opportunities(amount=["1000", "N/A", "-", "500"], is_won=["WAHR", "nein", "", "N/A"]))
+    assert frame["amount"].isna().tolist() == [False, True, True, False]
+    assert frame["is_won"].tolist()[:2] == [1.0, 0.0] and frame["is_won"].isna().sum() == 2
+
+
+def test_lead_features_are_read_like_contract_columns():
+    leads = pd.DataFrame({"lead_id": ["L1", "L2", "L3"], "created_at": ["31.03.2026", "01.04.2026", "02.04.2026"],
+                          "employees": ["6.000", "850", "12.345"], "minutes": ["36,6", "1,5", "N/A"],
+                          "source": ["Web", "Event", "Web"]})
+    frame = validate("leads", leads)
+    assert frame["employees"].tolist() == [6000.0, 850.0, 12345.0]
+    assert frame["minutes"].tolist()[:2] == [36.6, 1.5] and np.isnan(frame["minutes"].iloc[2])
+    assert frame["source"].tolist() == ["Web", "Event", "Web"]
+
+
+def test_type_features_refuses_an_ambiguous_feature_naming_the_setting():
+    from revops.contracts import type_features
+
+    with pytest.raises(DataContractError, match=r"'employees': 2 value\(s\) read differently"):
+        type_features(pd.DataFrame({"employees": ["6.000", "12.345", "850"]}), ["employees"])
