@@ -24,6 +24,7 @@ from typing_extensions import TypedDict
 from forecasting import ForecastConfig
 from forecasting.funnel import FunnelConfig
 from scoring import ScoringConfig
+from scoring.config import MODEL_NAME_PATTERN
 from territory import TerritoryConfig
 
 from revops.errors import ConfigError, config_error
@@ -139,14 +140,44 @@ class PlanScoringConfig(ScoringConfig):
 
     mode: Annotated[Literal["train", "champion"], Field(
         description="train a new model (registered as challenger), or score with a registered one")] = "train"
-    model_uri: Annotated[str, Field(
-        min_length=1, description="the registered model to score with in 'champion' mode")] = \
-        "models:/lead-scoring@champion"
+    model_name: Annotated[str, Field(
+        pattern=MODEL_NAME_PATTERN, description="registered model the plan's model is registered "
+        "as (and read from in 'champion' mode)")] = "lead-scoring"
+    model_uri: Annotated[str | None, Field(
+        min_length=1, description="the registered model to score with in 'champion' mode; none: "
+        "models:/<model_name>@champion")] = None
 
     def engine(self) -> ScoringConfig:
         """The scorer's own configuration (without the plan's registry settings)."""
         names = ScoringConfig.__pydantic_fields__
         return ScoringConfig(**{name: getattr(self, name) for name in names})
+
+    def champion_uri(self) -> str:
+        """The model 'champion' mode scores with."""
+        return self.model_uri or f"models:/{self.model_name}@champion"
+
+
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class MlflowConfig:
+    """Where the plan's runs and models go: the plan file's ``[mlflow]`` section."""
+
+    tracking_uri: Annotated[str | None, Field(
+        min_length=1, description="the MLflow store of a team (e.g. http://mlflow-host:5000, or "
+        "sqlite:///models/mlflow.db, a path relative to the plan file); MLFLOW_TRACKING_URI wins "
+        "over it; none: MLFLOW_TRACKING_URI, else models/mlflow.db of the working directory")] = None
+
+    def anchored(self, folder: Path) -> "MlflowConfig":
+        """A relative SQLite path read as relative to ``folder`` (the plan file's), so the plan
+        finds its store from whichever folder it runs."""
+        prefix = "sqlite:///"
+        uri = self.tracking_uri
+        if uri is None or not uri.startswith(prefix):
+            return self
+        path, query = (uri.removeprefix(prefix).split("?", 1) + [""])[:2]
+        if not path or path == ":memory:" or Path(path).expanduser().is_absolute():
+            return self
+        absolute = (folder / path).resolve()
+        return MlflowConfig(tracking_uri=f"{prefix}{absolute}" + (f"?{query}" if query else ""))
 
 
 class PlanConfig(BaseModel):
@@ -165,6 +196,7 @@ class PlanConfig(BaseModel):
     derive: dict[str, Any] = Field(default_factory=dict, description="table -> [[rules]] (revops.prepare)")
     drop_empty: dict[str, Any] = Field(default_factory=dict, description="table -> columns")
     scoring: PlanScoringConfig = Field(default_factory=PlanScoringConfig)
+    mlflow: MlflowConfig = Field(default_factory=MlflowConfig)
     forecast: ForecastConfig = Field(default_factory=ForecastConfig)
     funnel: FunnelConfig = Field(default_factory=FunnelConfig)
     territory: TerritoryConfig = Field(default_factory=TerritoryConfig)
@@ -273,7 +305,10 @@ def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | N
             raise ConfigError(f"{path}: not UTF-8 text ({exc.reason}); save the plan file as UTF-8.") from exc
     for key, value in (overrides or {}).items():
         raw[key] = value
-    return build_config(raw, str(path) if path else "plan")
+    config = build_config(raw, str(path) if path else "plan")
+    if path is not None and config.mlflow.tracking_uri:
+        config = config.model_copy(update={"mlflow": config.mlflow.anchored(path.resolve().parent)})
+    return config
 
 
 def _toml_ready(value: Any, default: Any = ...) -> Any:

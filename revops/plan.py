@@ -107,7 +107,7 @@ def run_plan(
     check_output_dir(out_dir, inputs=[data_dir], force=force)
     with progress.step("validate inputs"):
         bundle, as_of, period = prepare_inputs(data_dir, config)
-    open_store(say=progress.info)
+    open_store(say=progress.info, tracking_uri=config.mlflow.tracking_uri)
     experiment_id = ensure_experiment(config.experiment)
     ended = fail_dead_runs(experiment_id)
     if ended:
@@ -124,7 +124,7 @@ def run_plan(
                 ctx = StepContext(bundle, config, tmp / name, as_of, period, progress, state)
                 outcomes[name] = _run_step(PLAN_STEPS[name], ctx, experiment_id)
             # Every step succeeded: only now may the registry change (and the router follow it).
-            registry_decision = _register_pending(state, progress)
+            registry_decision = _register_pending(state, progress, config)
             summary = _summary(bundle, config, as_of, period, outcomes, parent.info.run_id,
                                state, registry_decision)
             write_json(tmp / "summary.json", summary)
@@ -172,7 +172,9 @@ def _run_step(step: Step, ctx: StepContext, experiment_id: str) -> StepOutcome:
     return outcome
 
 
-def _register_pending(state: PlanState, progress: Progress) -> dict[str, Any] | None:
+def _register_pending(state: PlanState, progress: Progress, config: PlanConfig) -> dict[str, Any] | None:
+    """Register the model the scoring step trained, under ``scoring.model_name``; the registry's
+    promotion rules decide whether it becomes champion (``scoring.registry.decide``)."""
     pending = state.pending_model
     if pending is None:
         return None
@@ -181,10 +183,14 @@ def _register_pending(state: PlanState, progress: Progress) -> dict[str, Any] | 
     from revops.mlflow_setup import ensure_store
 
     ensure_store()  # the store may have been replaced while the plan ran (make clean)
+    name = config.scoring.model_name
     # The model is logged into the scoring step's own (finished) run.
-    decision = registry.register(pending.scorer, pending.holdout, run_id=pending.run_id)
-    progress.info(f"lead model registered as v{decision.get('version')} "
-                  f"({'champion' if decision.get('promoted') else 'challenger'}: {decision.get('reason')})")
+    decision = registry.register(pending.scorer, pending.holdout, run_id=pending.run_id, model_name=name)
+    progress.info(f"lead model registered as {name} v{decision['version']} "
+                  f"({decision['status']}: {decision['reason']})")
+    if decision["blocked_by"]:  # not a matter of a better log loss: a person decides
+        progress.info(f"  a person may promote it: revops score promote {decision['version']} "
+                      f"--model-name {name}")
     return decision
 
 

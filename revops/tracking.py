@@ -12,17 +12,28 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 
-def open_store(say: Callable[[str], None] | None = None) -> str:
-    """Open the MLflow store and say on stderr which one it is, and whether it was just made:
-    running from another folder must not silently write to a second store."""
+def open_store(say: Callable[[str], None] | None = None, *, tracking_uri: str | None = None,
+               create: bool = True) -> str:
+    """Open the MLflow store and say on stderr which one it is, why that one, and whether it was
+    just made: running from another folder must not silently write to a second store.
+
+    ``tracking_uri``: the plan file's ``[mlflow] tracking_uri`` (``MLFLOW_TRACKING_URI`` wins);
+    ``create=False``: refuse a local store that does not exist (see
+    :func:`revops.mlflow_setup.open_store`)."""
     import sys
 
+    from revops.mlflow_setup import FROM_DEFAULT, choose_store, stores_above
     from revops.mlflow_setup import open_store as open_mlflow_store
 
-    status = open_mlflow_store()
+    source = choose_store(tracking_uri=tracking_uri)[1]
+    status = open_mlflow_store(tracking_uri=tracking_uri, create=create)
     state = "created now" if status.created else (
         "reopened: its file was deleted or replaced" if status.reopened else "existing")
-    message = f"MLflow store: {status.uri} ({state})"
+    message = f"MLflow store: {status.uri} ({state}; {source})"
+    nearby = stores_above() if status.created and source == FROM_DEFAULT else []
+    if nearby:
+        message += (f"\nnote: a store exists above this folder, at {nearby[0]}; to use it set "
+                    f"MLFLOW_TRACKING_URI=sqlite:///{nearby[0]}")
     if say is not None:
         say(message)
     else:
@@ -31,13 +42,14 @@ def open_store(say: Callable[[str], None] | None = None) -> str:
 
 
 @contextlib.contextmanager
-def command_run(experiment: str, run_name: str, kind: str, *, quiet: bool = False) -> Iterator[Any]:
+def command_run(experiment: str, run_name: str, kind: str, *, quiet: bool = False,
+                tracking_uri: str | None = None) -> Iterator[Any]:
     """A top-level run for a command, in ``experiment`` of the configured store."""
     import mlflow
 
     from revops.mlflow_setup import ensure_experiment
 
-    open_store(say=(lambda _: None) if quiet else None)
+    open_store(say=(lambda _: None) if quiet else None, tracking_uri=tracking_uri)
     experiment_id = ensure_experiment(experiment)
     with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
         mlflow.set_tags({"revops.kind": kind, **tag_owner()})

@@ -1,7 +1,8 @@
 """``LeadScorer``: calibrated P(SQL) with reasons, from any lead export (sklearn style)."""
 from __future__ import annotations
 
-import contextlib
+import os
+import re
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -13,7 +14,7 @@ from scoring.candidates import Calibrator, GradientBoostingCandidate, LogisticCa
 from scoring.config import ScoringConfig
 from scoring.encoder import LeadEncoder
 from scoring.errors import ScoringInputError, first_rows
-from scoring.labels import check_class_counts, parse_label
+from scoring.labels import check_class_counts, label_counts, parse_label
 from scoring.metrics import decile_table, score_metrics, single_column_auc
 from scoring.reasons import group_contributions, reason_columns, top_reasons
 from scoring.schema import infer_schema
@@ -33,17 +34,38 @@ GBM_GRID = ({}, {"learning_rate": 0.05, "max_leaf_nodes": 7, "min_samples_leaf":
 SMALL_DATA = 200_000
 
 
+def default_threads() -> int:
+    """Threads a training uses when none is asked for: half the CPUs this process may use, at
+    least 1. Measured on a 2-core machine with one other CPU-bound process: all cores took
+    several times as long as 1 thread (OpenMP threads spin waiting for the busy core)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, cpus // 2)
+
+
+def _column_key(name: object) -> str:
+    # Column names compare without case, spaces or punctuation ("Lead Status" = lead_status),
+    # as the hub's data contracts compare them.
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
 class LeadScorer:
     """Learns P(SQL) from closed leads and scores any lead (closed, open, or new).
 
     Parameters: ``target`` label column; ``id_col`` lead id; ``time_col`` (optional) creation
-    time for a time-ordered holdout; ``positive`` the label value meaning SQL when it is not
-    1/true/yes; ``exclude`` columns never used; ``tier_thresholds`` score cut-offs (A, B, C) on
+    time for a time-ordered holdout; ``positive`` / ``negative`` the label value(s) meaning
+    SQL / not an SQL when they are not 1/true/yes and 0/false/no (values in neither are open
+    leads, see :func:`scoring.labels.parse_label`); ``exclude`` columns never used (e.g. a
+    likely leak); ``tier_thresholds`` score cut-offs (A, B, C) on
     the 0-100 scale, by default the holdout's 90th/70th/40th percentile; ``calibration``
     "sigmoid" or "isotonic"; ``candidates`` the model families to compare; ``n_threads`` caps
-    the BLAS/OpenMP threads used while fitting (None: the libraries' default, all cores). On a
-    machine shared with other busy processes, 1 thread is often faster than 2: OpenMP threads
-    that wait for a busy core spin.
+    the BLAS/OpenMP threads (None: :func:`default_threads`, half the CPUs). On a machine shared
+    with other busy processes, 1 thread is often faster than 2: OpenMP threads that wait for a
+    busy core spin. Column names (``target``, ``id_col``, ``time_col``, ``exclude``) match the
+    file's ignoring case, spaces and punctuation; the names found are ``target_``, ``id_col_``,
+    ``time_col_`` and ``exclude_`` once fitted.
 
     :meth:`from_config` builds one from a :class:`~scoring.config.ScoringConfig` (the knobs the
     command line and the plan file set); error messages name that object's fields.
@@ -53,7 +75,7 @@ class LeadScorer:
                  positive: Any = None, exclude: Sequence[str] = (),
                  tier_thresholds: Sequence[float] | None = None, calibration: str = "sigmoid",
                  candidates: Sequence[str] = CANDIDATES, n_threads: int | None = None,
-                 random_state: int = 0):
+                 random_state: int = 0, negative: Any = None):
         self.target = target
         self.id_col = id_col
         self.time_col = time_col
@@ -64,12 +86,23 @@ class LeadScorer:
         self.candidates = candidates
         self.n_threads = n_threads
         self.random_state = random_state
+        self.negative = negative
+
+    def __setstate__(self, state: dict) -> None:
+        # Models pickled by an earlier version (a champion in the registry) lack what was added
+        # since: the negative label values and the column names as found in the training file.
+        self.__dict__.update(state)
+        self.__dict__.setdefault("negative", None)
+        if "model_" in state and "target_" not in state:
+            self.target_, self.id_col_, self.time_col_ = self.target, self.id_col, self.time_col
+            self.exclude_ = tuple(self.exclude)
+            self.leaks_ = []
 
     @classmethod
     def from_config(cls, config: ScoringConfig, *, random_state: int = 0) -> "LeadScorer":
         """An unfitted scorer with the settings of ``config`` (the seed stays a separate knob)."""
         return cls(target=config.target, id_col=config.id_column, time_col=config.time_column,
-                   positive=config.positive, exclude=tuple(config.exclude),
+                   positive=config.positive, negative=config.negative, exclude=tuple(config.exclude),
                    tier_thresholds=config.tier_thresholds, calibration=config.calibration,
                    candidates=tuple(config.candidates), n_threads=config.threads,
                    random_state=random_state)
@@ -91,36 +124,49 @@ class LeadScorer:
                     f"with 100 >= A >= B >= C >= 0. Got {tuple(t)!r} instead.")
 
     def _check_columns(self, frame: pd.DataFrame) -> None:
+        """Find the named columns in ``frame`` (see :func:`_column_key`); set ``target_``,
+        ``id_col_``, ``time_col_`` and ``exclude_`` to the names as the file spells them."""
         # Hints name ScoringConfig's fields: what a user sets in the plan file or on the command line.
-        needed = [(self.target, "label", "target", "name the label column with target"),
-                  (self.id_col, "lead id", "id_column", "name the lead id column with id_column")]
+        needed = [("target_", self.target, "label", "target", "name the label column with target"),
+                  ("id_col_", self.id_col, "lead id", "id_column", "name the lead id column with id_column")]
         if self.time_col:
-            needed.append((self.time_col, "time", "time_column",
+            needed.append(("time_col_", self.time_col, "time", "time_column",
                            "set time_column to the column holding each lead's creation date, or to "
                            "None for a stratified random holdout instead of the newest leads"))
+        else:
+            self.time_col_ = None
         found = ", ".join(map(str, frame.columns[:20])) + (", ..." if len(frame.columns) > 20 else "")
-        for col, what, param, hint in needed:
-            if col not in frame.columns:
+        for attr, col, what, param, hint in needed:
+            match = _find_column(frame.columns, col, param)
+            if match is None:
                 raise ScoringInputError(
                     f"leads: the {what} column '{col}' (parameter {param}) is missing. Columns "
                     f"found: {found}. Hint: {hint}.")
-        bad_exclude = [c for c in self.exclude if c not in frame.columns]
+            setattr(self, attr, match)
+        matches = [(c, _find_column(frame.columns, c, "exclude")) for c in self.exclude]
+        bad_exclude = [c for c, m in matches if m is None]
         if bad_exclude:
             raise ScoringInputError(f"leads: the exclude parameter names columns that are not in the "
                                     f"file: {', '.join(map(str, bad_exclude))}. Columns found: {found}.")
-        if self.time_col and self.time_col in self.exclude:
+        self.exclude_ = tuple(dict.fromkeys(m for _, m in matches))
+        if self.time_col_ and self.time_col_ in self.exclude_:
             raise ScoringInputError(
-                f"leads: the exclude parameter names '{self.time_col}', the time_column; the time "
+                f"leads: the exclude parameter names '{self.time_col_}', the time_column; the time "
                 "column orders the holdout. Hint: set time_column to None for a random holdout.")
+        if len(frame) == 0:
+            # A header-only export: say so, rather than that the label has no values.
+            raise ScoringInputError(
+                "leads: the file has no rows (a header only); nothing to train on. Hint: export "
+                "the leads again, with their rows.")
 
     def _check_ids(self, frame: pd.DataFrame) -> None:
-        ids = frame[self.id_col].map(clean_token)
+        ids = frame[self.id_col_].map(clean_token)
         dup = ids.notna() & ids.duplicated(keep=False)
         if dup.any():
             rows = np.flatnonzero(dup.to_numpy())
             values = ", ".join(repr(v) for v in pd.unique(ids[dup])[:5])
             raise ScoringInputError(
-                f"leads: column '{self.id_col}' must identify each lead once; duplicated ids {values} "
+                f"leads: column '{self.id_col_}' must identify each lead once; duplicated ids {values} "
                 f"in {first_rows(rows)}. Hint: remove repeated rows from the export.")
 
     def _check_fitted(self) -> None:
@@ -134,24 +180,25 @@ class LeadScorer:
             return self._fit(frame)
 
     def _threads(self):
-        # threadpoolctl costs about a millisecond per use: only when a cap was asked for.
-        return threadpool_limits(self.n_threads) if self.n_threads else contextlib.nullcontext()
+        # threadpoolctl costs about a millisecond per use.
+        return threadpool_limits(self.n_threads or default_threads())
 
     def _fit(self, frame: pd.DataFrame) -> "LeadScorer":
         self._check_params()
         frame = frame.reset_index(drop=True)
         self._check_columns(frame)
         self._check_ids(frame)
-        labels = parse_label(frame[self.target], positive=self.positive)
+        labels = parse_label(frame[self.target_], positive=self.positive, negative=self.negative)
         labeled = np.flatnonzero(~np.isnan(labels))
-        check_class_counts(labels[labeled], name=self.target)
-        specs = infer_schema(frame, target=self.target, id_col=self.id_col, time_col=self.time_col,
-                             exclude=self.exclude)
-        if self.time_col:
-            kind = next(s.kind for s in specs if s.name == self.time_col)
+        self.label_counts_ = label_counts(frame[self.target_], labels)
+        check_class_counts(labels[labeled], name=self.target_)
+        specs = infer_schema(frame, target=self.target_, id_col=self.id_col_, time_col=self.time_col_,
+                             exclude=self.exclude_)
+        if self.time_col_:
+            kind = next(s.kind for s in specs if s.name == self.time_col_)
             if kind != "date":
                 raise ScoringInputError(
-                    f"leads: the time column '{self.time_col}' must hold dates (e.g. 2025-03-31 or "
+                    f"leads: the time column '{self.time_col_}' must hold dates (e.g. 2025-03-31 or "
                     f"2025-03-31 14:05); it was read as {kind}. Hint: set time_column to another column, or "
                     "to None for a stratified random holdout.")
         if not any(s.used for s in specs):
@@ -160,12 +207,12 @@ class LeadScorer:
                 "excluded, constant, empty, an identifier or free text. "
                 f"Columns: {', '.join(map(str, frame.columns))}.")
         times = None
-        if self.time_col:
-            fmt = next(s.date_format for s in specs if s.name == self.time_col)
-            times = date_days(frame[self.time_col], fmt or "mixed")[0]
+        if self.time_col_:
+            fmt = next(s.date_format for s in specs if s.name == self.time_col_)
+            times = date_days(frame[self.time_col_], fmt or "mixed")[0]
         train_idx, holdout_idx = self._split(times, labels, labeled, HOLDOUT_SHARE)
         fit_idx, calib_idx = self._split(times, labels, train_idx, CALIBRATION_SHARE)
-        self.encoder_ = LeadEncoder(specs, self.time_col).fit(frame.iloc[train_idx])
+        self.encoder_ = LeadEncoder(specs, self.time_col_).fit(frame.iloc[train_idx])
         X, _ = self.encoder_.transform(frame)
         self.groups_ = list(dict.fromkeys(f.group for f in self.encoder_.features_))
         self.reference_row_ = self.encoder_.reference_row(X[train_idx])
@@ -184,13 +231,13 @@ class LeadScorer:
         self.model_, self.calibrator_, p_holdout, metrics = results[best]
 
         y_hold = labels[holdout_idx]
-        self.holdout_ids_ = frame[self.id_col].iloc[holdout_idx].to_numpy()
+        self.holdout_ids_ = frame[self.id_col_].iloc[holdout_idx].to_numpy()
         self.holdout_probability_ = p_holdout
         self.holdout_labels_ = y_hold
         self.model_name_ = best
         self.candidates_ = {k: {**v[3], "params": v[0].params()} for k, v in results.items()}
         self.metrics_ = {**metrics, "model": best, "calibration": self.calibration,
-                         "holdout": "time-ordered" if self.time_col else "stratified",
+                         "holdout": "time-ordered" if self.time_col_ else "stratified",
                          "calibration_rows": "3-fold cross-fitting" if cross_fit else "calibration split",
                          "n_train": int(len(train_idx) if cross_fit else len(fit_idx)),
                          "n_calibration": int(len(train_idx) if cross_fit else len(calib_idx)),
@@ -200,7 +247,8 @@ class LeadScorer:
         scores = np.rint(100 * p_holdout)
         self.tier_thresholds_ = (tuple(float(t) for t in self.tier_thresholds) if self.tier_thresholds
                                  else tuple(float(np.quantile(scores, 1 - s)) for s in TIER_SHARES))
-        self.feature_report_, self.warnings_ = self._feature_report(specs, X, labels, train_idx, holdout_idx)
+        self.feature_report_, self.warnings_, self.leaks_ = self._feature_report(
+            specs, X, labels, train_idx, holdout_idx)
         self.n_features_in_ = len(self.encoder_.input_columns_)
         return self
 
@@ -268,19 +316,32 @@ class LeadScorer:
         hold = holdout_idx[:2000]
         importance = np.abs(group_contributions(self, X[hold])).mean(axis=0)
         imp = dict(zip(self.groups_, importance))
-        rows, warnings = [], []
+        rows, warnings, leaks = [], [], []
         for spec in specs:
             row = spec.as_dict()
             row["single_column_auc"] = aucs.get(spec.name)
             row["importance"] = float(imp[spec.name]) if spec.name in imp else None
             row["leakage_warning"] = bool(spec.name in aucs and aucs[spec.name] >= LEAKAGE_AUC)
             if row["leakage_warning"]:
+                leaks.append({"column": spec.name, "auc": float(aucs[spec.name])})
                 warnings.append(
-                    f"column '{spec.name}' alone predicts '{self.target}' with AUC "
+                    f"column '{spec.name}' alone predicts '{self.target_}' with AUC "
                     f"{aucs[spec.name]:.3f}; it may be filled in after the outcome (e.g. a sales "
                     f"disposition). If so, retrain with '{spec.name}' in exclude.")
             rows.append(row)
-        return pd.DataFrame(rows), warnings
+        return pd.DataFrame(rows), warnings, leaks
+
+    def holdout(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of ``frame`` (the training table) this model was tested on, with their labels:
+        what another model must be compared on (``evaluate``)."""
+        self._check_fitted()
+        return frame[frame[self.id_col_].isin(self.holdout_ids_)]
+
+    def feature_schema(self) -> dict[str, str]:
+        """The columns the model reads, with the kind each was read as (numeric, categorical,
+        boolean, date): what a file must hold for this model to score it."""
+        self._check_fitted()
+        return {c.spec.name: c.spec.kind for c in self.encoder_.codecs_}
 
     # ----------------------------------------------------------------- predict
     def missing_columns(self, columns: Sequence[str]) -> list[str]:
@@ -344,7 +405,8 @@ class LeadScorer:
         p[bad] = np.nan
         score = np.rint(100 * p)
         out = pd.DataFrame({
-            self.id_col: frame[self.id_col] if self.id_col in frame.columns else pd.Series(np.arange(len(frame)) + 1),
+            self.id_col_: (frame[self.id_col_] if self.id_col_ in frame.columns
+                           else pd.Series(np.arange(len(frame)) + 1)),
             "probability": p,
             "score": pd.array(np.where(bad, 0, score).astype(np.int64), dtype="Int64"),
             "tier": np.where(bad, "", self.tiers(np.nan_to_num(score))),
@@ -385,11 +447,11 @@ class LeadScorer:
         for i, record in enumerate(records):
             problems = [f"{c}={record.get(c)!r} cannot be read" for c, m in invalid.items() if m[i]]
             if problems:
-                out.append({self.id_col: record.get(self.id_col), "probability": None, "score": None,
+                out.append({self.id_col_: record.get(self.id_col_), "probability": None, "score": None,
                             "tier": None, "reasons": [], "problem": "; ".join(problems)})
                 continue
             score = int(np.rint(100 * p[i]))
-            out.append({self.id_col: record.get(self.id_col), "probability": float(p[i]), "score": score,
+            out.append({self.id_col_: record.get(self.id_col_), "probability": float(p[i]), "score": score,
                         "tier": str(self.tiers(np.array([score]))[0]), "reasons": reasons[i], "problem": None})
         return out
 
@@ -397,7 +459,7 @@ class LeadScorer:
         """What the model needs and how good it is (for ``GET /v1/model`` and reports)."""
         self._check_fitted()
         return {
-            "model": self.model_name_, "target": self.target, "id_col": self.id_col,
+            "model": self.model_name_, "target": self.target_, "id_col": self.id_col_,
             "inputs": [{"column": c.spec.name, "kind": c.spec.kind} for c in self.encoder_.codecs_],
             "tier_thresholds": list(self.tier_thresholds_),
             "metrics": {k: v for k, v in self.metrics_.items()},
@@ -408,11 +470,25 @@ class LeadScorer:
         """Metrics of this model on the closed leads of ``frame`` (e.g. another model's holdout)."""
         self._check_fitted()
         frame = frame.reset_index(drop=True)
-        if self.target not in frame.columns:
-            raise ScoringInputError(f"leads: the label column '{self.target}' this model was trained "
+        if self.target_ not in frame.columns:
+            raise ScoringInputError(f"leads: the label column '{self.target_}' this model was trained "
                                     "on is missing; cannot evaluate.")
-        labels = parse_label(frame[self.target], positive=self.positive)
+        labels = parse_label(frame[self.target_], positive=self.positive, negative=self.negative)
         keep = ~np.isnan(labels)
         p = self.predict_proba(frame.loc[keep])
         ok = ~np.isnan(p)
         return score_metrics(labels[keep][ok], p[ok])
+
+
+def _find_column(columns: Sequence[object], name: str, param: str) -> str | None:
+    """The column of ``columns`` named ``name``: the same spelling, else the one column whose name
+    differs only in case, spaces or punctuation; None when there is none."""
+    if name in columns:
+        return name
+    hits = [c for c in columns if _column_key(c) == _column_key(name)]
+    if len(hits) > 1:
+        raise ScoringInputError(
+            f"leads: {len(hits)} columns match '{name}' (parameter {param}) when case, spaces and "
+            f"punctuation are ignored: {', '.join(repr(str(c)) for c in hits)}. Hint: set {param} "
+            "to one of them exactly as written.")
+    return hits[0] if hits else None

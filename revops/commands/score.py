@@ -1,4 +1,8 @@
-"""``revops score train|predict|promote|rollback``: the lead scoring model from the command line."""
+"""``revops score train|predict|promote|rollback``: the lead scoring model from the command line.
+
+The same trainer serves any binary outcome: ``--model-name renewal`` trains and registers a
+churn/renewal model beside ``lead-scoring`` (its own champion, challenger and history).
+"""
 from __future__ import annotations
 
 import argparse
@@ -13,13 +17,21 @@ EPILOG_TRAIN = textwrap.dedent("""\
       revops score train --leads data/leads.csv --out build/scoring
       revops score train --leads hubspot.csv --target "Lifecycle Stage" --positive SQL \\
           --id "Record ID" --time "Create Date" --exclude "Lead Status"
+      revops score train --leads salesforce.csv --target Status --positive Qualified \
+          --negative Unqualified          # other values (Working, ...) are open leads
+      revops score train --leads telco_churn.csv --target Churn --positive Yes \
+          --id customerID --time-column none --model-name renewal
+      revops score train --leads data/leads.csv --no-register   # a try-out: nothing registered
     writes OUT/metrics.json, lead_scores_holdout.csv, feature_report.csv, deciles.csv and
     roc.png, calibration.png, lift.png, feature_importance.png; logs all to MLflow and
-    registers 'lead-scoring' (alias challenger; champion if it beats the champion).""")
+    registers --model-name (alias challenger). It becomes champion on its own only with no
+    leak warning, and when there is no champion, or it reads no column the champion does not
+    and beats it on the same holdout leads; otherwise 'revops score promote' decides.""")
 EPILOG_PREDICT = textwrap.dedent("""\
     examples:
       revops score predict --leads new_leads.csv --out scores.csv
-      revops score predict --leads new_leads.csv --out scores.csv --model models:/lead-scoring/3""")
+      revops score predict --leads new_leads.csv --out scores.csv --model models:/lead-scoring/3
+      revops score predict --leads customers.csv --out churn.csv --model models:/renewal@champion""")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,6 +63,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from revops.reading import add_reading_flags
 
     add_reading_flags(train)
+    registry_flags = train.add_argument_group("registry (the plan file's [scoring] model_name, [mlflow])")
+    registry_flags.add_argument("--no-register", action="store_true",
+                                help="a dry run: every output and the MLflow run, but nothing in "
+                                "the model registry (says what the model would have become)")
+    _add_registry_flags(registry_flags)
     train.add_argument("--quiet", action="store_true", help="no progress messages")
     train.add_argument("--json", action="store_true", help="print the summary as JSON")
     train.set_defaults(func=run_train)
@@ -59,8 +76,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG_PREDICT)
     predict.add_argument("--leads", required=True, help="leads to score (CSV or Parquet)")
     predict.add_argument("--out", required=True, help="CSV to write")
-    predict.add_argument("--model", default="models:/lead-scoring@champion",
-                         help="MLflow model URI (default: models:/lead-scoring@champion)")
+    predict.add_argument("--model", default=None,
+                         help="MLflow model URI (models:/NAME@ALIAS, models:/NAME/VERSION, runs:/..., "
+                         "a model folder or a .joblib file; default: models:/lead-scoring@champion, "
+                         "or the champion of the plan file's [scoring] model_name)")
+    predict.add_argument("--config", metavar="PLAN.toml",
+                         help="plan file: its [mlflow] tracking_uri and [scoring] model_name")
     predict.add_argument("--no-reasons", action="store_true", help="skip the reason columns (faster)")
     add_reading_flags(predict)
     predict.add_argument("--quiet", action="store_true", help="no progress messages")
@@ -69,17 +90,60 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     promote = sub.add_parser("promote", help="make a model version the champion",
                              formatter_class=argparse.RawDescriptionHelpFormatter,
-                             epilog="example:\n  revops score promote 3")
-    promote.add_argument("version", help="registered version of lead-scoring")
+                             epilog="examples:\n  revops score promote 3\n"
+                                    "  revops score promote 2 --model-name renewal")
+    promote.add_argument("version", help="registered version of the model")
+    _add_registry_flags(promote)
     promote.add_argument("--json", action="store_true", help="print the result as JSON")
     promote.set_defaults(func=run_promote)
 
     rollback = sub.add_parser("rollback", help="give the champion alias back to the previous champion",
                               formatter_class=argparse.RawDescriptionHelpFormatter,
-                              epilog="example:\n  revops score rollback")
+                              epilog="examples:\n  revops score rollback\n"
+                                     "  revops score rollback --model-name renewal")
+    _add_registry_flags(rollback)
     rollback.add_argument("--json", action="store_true", help="print the result as JSON")
     rollback.set_defaults(func=run_rollback)
     _register_service(sub)
+
+
+def _add_registry_flags(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument("--model-name", default=None, metavar="NAME",
+                        help="registered model (default: lead-scoring, or the plan file's "
+                        "[scoring] model_name); e.g. renewal for a churn model")
+    parser.add_argument("--config", metavar="PLAN.toml",
+                        help="plan file: its [scoring] settings (as defaults) and [mlflow] tracking_uri")
+
+
+def _plan(args: argparse.Namespace):
+    """The plan file given with ``--config`` (None without one)."""
+    if not getattr(args, "config", None):
+        return None
+    from revops.config import load_config
+
+    return load_config(args.config)
+
+
+def _model_name(args: argparse.Namespace, plan) -> str:
+    import re
+
+    from revops.errors import ConfigError
+    from scoring.config import MODEL_NAME_PATTERN
+
+    name = args.model_name or (plan.scoring.model_name if plan is not None else "lead-scoring")
+    if not re.match(MODEL_NAME_PATTERN, name):
+        raise ConfigError(f"--model-name {name!r}: a registered model name is 1-100 letters, digits, "
+                          "'.', '_' or '-', starting with a letter or digit (e.g. renewal).")
+    return name
+
+
+def _store(args: argparse.Namespace, plan, *, create: bool) -> str:
+    """Open the store, saying which one on stderr (unless --quiet)."""
+    from revops.tracking import open_store
+
+    quiet = getattr(args, "quiet", False)
+    return open_store(say=(lambda _: None) if quiet else None, create=create,
+                      tracking_uri=plan.mlflow.tracking_uri if plan is not None else None)
 
 
 def _register_service(sub: argparse._SubParsersAction) -> None:
@@ -112,21 +176,27 @@ SCORING_ALIASES = {"id_column": ["--id"], "time_column": ["--time"], "tier_thres
 def run_train(args: argparse.Namespace) -> int:
     from revops.artifacts.scoring import log_training, training_record, write_training
     from revops.flags import config_from_flags
-    from revops.mlflow_setup import LEAD_MODEL_NAME
-    from revops.outputs import atomic_output_dir, check_output_dir, write_csv
+    from revops.outputs import atomic_output_dir, check_output_dir, write_csv, write_json
     from revops.tracking import command_run, log_folder
     from scoring import ScoringConfig
     from scoring.model import LeadScorer
 
-    config = config_from_flags(ScoringConfig, args)
+    plan = _plan(args)
+    config = config_from_flags(ScoringConfig, args, base=plan.scoring.engine() if plan else None)
+    model_name = _model_name(args, plan)
     check_output_dir(args.out, inputs=[args.leads], force=args.force)
     frame = _read(args.leads, args, keep=(config.id_column, config.target))
     _say(args, f"read {len(frame)} leads from {args.leads}")
     scorer = LeadScorer.from_config(config, random_state=args.seed)
     scorer.fit(frame)  # every input error is raised here, before anything is written or registered
+    _say(args, _label_line(scorer))
     for warning in scorer.warnings_:
         print(f"warning: {warning}", file=sys.stderr)
-    holdout = frame[frame[config.id_column].isin(scorer.holdout_ids_)]
+    if scorer.leaks_:
+        names = [leak["column"] for leak in scorer.leaks_]
+        print(f"warning: a likely leak keeps this model challenger; to drop it: --exclude "
+              f"{','.join(names)} (plan file: [scoring] exclude = {json.dumps(names)})", file=sys.stderr)
+    holdout = scorer.holdout(frame)
 
     _quiet_mlflow()
     from scoring import registry
@@ -135,13 +205,42 @@ def run_train(args: argparse.Namespace) -> int:
         write_training(scorer, config, tmp)
         write_csv(tmp / "lead_scores_holdout.csv", scorer.score_frame(holdout))
         summary = training_record(scorer, config)
-        with command_run(LEAD_MODEL_NAME, "score-train", "scoring", quiet=args.quiet) as run:
-            log_training(scorer, config, args.seed, leads_file=Path(args.leads).name)
-            decision = registry.register(scorer, holdout)
-            summary["registry"] = {**decision, "run_id": run.info.run_id}
+        summary["labels"] = scorer.label_counts_
+        with command_run(model_name, "score-train", "scoring", quiet=args.quiet,
+                         tracking_uri=plan.mlflow.tracking_uri if plan else None) as run:
+            log_training(scorer, config, args.seed, leads_file=Path(args.leads).name, model_name=model_name)
+            if args.no_register:
+                # What the model would become, read from the registry; nothing written there.
+                decision = registry.decide(scorer, holdout, model_name=model_name)
+                decision = {**decision, "would_be": decision["status"], "status": "not registered",
+                            "promoted": False, "version": None, "model_uri": None}
+            else:
+                decision = registry.register(scorer, holdout, model_name=model_name)
+            summary["registry"] = {**decision, "registered": not args.no_register,
+                                   "run_id": run.info.run_id, "store": _store_uri()}
+            write_json(tmp / "metrics.json", summary)  # with the registry's decision
             log_folder(tmp, "scoring")
     _report_train(args, summary)
     return 0
+
+
+def _store_uri() -> str:
+    import mlflow
+
+    return mlflow.get_tracking_uri()
+
+
+def _label_line(scorer) -> str:
+    """``label Status: 412 positive (Qualified), 1,200 negative (Unqualified), 388 open (Working:
+    380, (empty): 8)``: what the label values were read as."""
+    parts = []
+    for cls in ("positive", "negative", "open"):
+        counts = scorer.label_counts_[cls]
+        values = (next(iter(counts)) if len(counts) == 1 else
+                  ", ".join(f"{value}: {n:,}" for value, n in list(counts.items())[:6]))
+        more = ", ..." if len(counts) > 6 else ""
+        parts.append(f"{sum(counts.values()):,} {cls}" + (f" ({values}{more})" if counts else ""))
+    return f"label {scorer.target_}: " + ", ".join(parts)
 
 
 def _report_train(args: argparse.Namespace, summary: dict) -> None:
@@ -150,8 +249,8 @@ def _report_train(args: argparse.Namespace, summary: dict) -> None:
         from revops.outputs import json_safe
 
         print(json.dumps(json_safe({"out": os.path.abspath(args.out), "metrics": m, "registry": reg,
-                                    "warnings": summary["warnings"]}), indent=2, sort_keys=True,
-                         default=str))
+                                    "labels": summary["labels"], "warnings": summary["warnings"]}),
+                         indent=2, sort_keys=True, default=str))
         return
     if args.quiet:
         return
@@ -162,44 +261,55 @@ def _report_train(args: argparse.Namespace, summary: dict) -> None:
     dropped = [f for f in summary["features"] if not f["used"] and f["kind"] not in ("label",)]
     for f in dropped:
         print(f"  not used: {f['column']} ({f['kind']}: {f['reason']})")
-    verdict = "now champion" if reg["promoted"] else "challenger only"
-    print(f"registered lead-scoring v{reg['version']} ({verdict}: {reg['reason']})")
+    name = reg["model_name"]
+    if not reg["registered"]:
+        print(f"not registered (--no-register); as {name} it would be {reg['would_be']}: {reg['reason']}")
+    else:
+        verdict = "now champion" if reg["promoted"] else "challenger only"
+        print(f"registered {name} v{reg['version']} ({verdict}: {reg['reason']})")
+        if reg["blocked_by"]:
+            flag = "" if name == "lead-scoring" else f" --model-name {name}"
+            print(f"  not promoted on its own ({', '.join(reg['blocked_by'])}); once checked, a person "
+                  f"may: revops score promote {reg['version']}{flag}")
     print(f"outputs: {os.path.abspath(args.out)}")
 
 
 def run_predict(args: argparse.Namespace) -> int:
     from revops.errors import ConfigError
-    from revops.mlflow_setup import configure
     from revops.outputs import write_csv
+
+    plan = _plan(args)
+    model = args.model or (plan.scoring.champion_uri() if plan else "models:/lead-scoring@champion")
 
     out = Path(args.out)
     if out.exists() and (out.is_dir() or out.resolve() == Path(args.leads).resolve()):
         raise ConfigError(f"--out {args.out}: " + ("that is the --leads file; scores go to a new file."
                           if out.is_file() else "a folder of that name is in the way; --out is a CSV file."))
     frame = _read(args.leads, args)
-    if Path(args.model).suffix == ".joblib" and Path(args.model).is_file():
+    if Path(model).suffix == ".joblib" and Path(model).is_file():
         import joblib
 
-        scorer, version = joblib.load(args.model), None
+        scorer, version = joblib.load(model), None
     else:
-        configure()
+        if not Path(model).exists():  # a model folder needs no store; models:/ and runs:/ do
+            _store(args, plan, create=False)
         _quiet_mlflow()
         from scoring import registry
 
-        scorer = registry.load(args.model)
-        version = registry.resolve(args.model).get("version") if args.model.startswith("models:/") else None
+        scorer = registry.load(model)
+        version = registry.resolve(model).get("version") if model.startswith("models:/") else None
     scores = scorer.score_frame(frame, reasons=not args.no_reasons)
     tmp = out.with_name(f".{out.name}.partial")
     write_csv(tmp, scores)
     os.replace(tmp, out)
     n_bad = int((~scores["scored"]).sum())
     result = {"out": str(out.resolve()), "leads": len(scores), "scored": len(scores) - n_bad,
-              "not_scored": n_bad, "model": args.model, "version": version,
+              "not_scored": n_bad, "model": model, "version": version,
               "tiers": {t: int((scores["tier"] == t).sum()) for t in "ABCD"}}
     if args.json:
         print(json.dumps(result, indent=2, sort_keys=True))
     elif not args.quiet:
-        print(f"scored {result['scored']} of {result['leads']} leads with {args.model}"
+        print(f"scored {result['scored']} of {result['leads']} leads with {model}"
               + (f" (v{version})" if version else "") + f" -> {out}")
         if n_bad:
             print(f"{n_bad} leads could not be scored; see the 'problem' column", file=sys.stderr)
@@ -207,30 +317,30 @@ def run_predict(args: argparse.Namespace) -> int:
 
 
 def run_promote(args: argparse.Namespace) -> int:
-    from revops.mlflow_setup import configure
-
-    configure()
+    plan = _plan(args)
+    name = _model_name(args, plan)
+    _store(args, plan, create=False)
     from scoring import registry
 
-    result = registry.promote(args.version)
+    result = registry.promote(args.version, model_name=name)
     if args.json:
         print(json.dumps(result, sort_keys=True))
     else:
-        print(f"lead-scoring champion: v{result['champion']}"
+        print(f"{name} champion: v{result['champion']}"
               + (f" (was v{result['previous']})" if result["previous"] and result["changed"] else "")
               + ("" if result["changed"] else " (unchanged)"))
     return 0
 
 
 def run_rollback(args: argparse.Namespace) -> int:
-    from revops.mlflow_setup import configure
-
-    configure()
+    plan = _plan(args)
+    name = _model_name(args, plan)
+    _store(args, plan, create=False)
     from scoring import registry
 
-    result = registry.rollback()
+    result = registry.rollback(model_name=name)
     if args.json:
         print(json.dumps(result, sort_keys=True))
     else:
-        print(f"lead-scoring champion: v{result['champion']} (rolled back from v{result['rolled_back']})")
+        print(f"{name} champion: v{result['champion']} (rolled back from v{result['rolled_back']})")
     return 0

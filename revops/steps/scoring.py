@@ -25,8 +25,8 @@ def run(ctx: StepContext) -> StepOutcome:
     engine = cfg.engine()
     leads = ctx.bundle.get("leads")
     if cfg.mode == "champion":
-        scorer = registry.load(cfg.model_uri)
-        ctx.state.scoring_model = {"mode": "champion", "model_uri": cfg.model_uri}
+        scorer = registry.load(cfg.champion_uri())
+        ctx.state.scoring_model = {"mode": "champion", "model_uri": cfg.champion_uri()}
     else:
         scorer = LeadScorer.from_config(engine, random_state=ctx.config.seed).fit(leads)
         ctx.state.scoring_model = {"mode": "train"}
@@ -34,12 +34,18 @@ def run(ctx: StepContext) -> StepOutcome:
     write_scores(scores, ctx.out_dir / "lead_scores.csv")
     section = Section(TITLE, anchor="scoring")
     notes = [f"lead scoring: {w}" for w in getattr(scorer, "warnings_", [])]
+    if cfg.mode == "train" and scorer.leaks_:
+        # The plan-file key that drops them; a likely leak also keeps the model from becoming
+        # champion on its own.
+        names = ", ".join(f'"{leak["column"]}"' for leak in scorer.leaks_)
+        notes.append(f"lead scoring: a likely leak keeps this model challenger; to drop it set "
+                     f"[scoring] exclude = [{names}] in the plan file")
     summary: dict = {"leads_scored": int(scores["scored"].sum()),
                      "leads_not_scored": int((~scores["scored"]).sum())}
     if cfg.mode == "train":
         write_training(scorer, engine, ctx.out_dir)
         log_training(scorer, engine, ctx.config.seed)
-        holdout = leads[leads[engine.id_column].isin(scorer.holdout_ids_)]
+        holdout = scorer.holdout(leads)
         ctx.state.pending_model = PendingModel(scorer, holdout, mlflow.active_run().info.run_id)
         m = scorer.metrics_
         summary.update({k: float(m[k]) for k in ("roc_auc", "pr_auc", "log_loss", "brier", "ece") if k in m})
@@ -62,17 +68,18 @@ def run(ctx: StepContext) -> StepOutcome:
             if path.exists():
                 section.figures.append((caption, path.read_bytes()))
     else:
-        section.paragraphs.append(f"Leads scored with {cfg.model_uri}.")
+        section.paragraphs.append(f"Leads scored with {cfg.champion_uri()}.")
     section.paragraphs += [f"Note: {n}" for n in notes]
     if summary["leads_not_scored"]:
         notes.append(f"{summary['leads_not_scored']} lead(s) could not be scored; see 'problem' in lead_scores.csv")
     # Open leads: no label yet (or no label column at all, when scoring with the champion).
-    if engine.target in leads.columns:
-        open_mask = np.isnan(parse_label(leads[engine.target], positive=engine.positive))
+    target = scorer.target_ if cfg.mode == "train" else engine.target
+    if target in leads.columns:
+        open_mask = np.isnan(parse_label(leads[target], positive=engine.positive, negative=engine.negative))
     else:
         open_mask = np.ones(len(leads), dtype=bool)
-    open_scores = scores.loc[open_mask & scores["scored"].to_numpy(), [engine.id_column, "probability"]]
-    open_scores = open_scores.rename(columns={engine.id_column: "lead_id"})
+    open_scores = scores.loc[open_mask & scores["scored"].to_numpy(), [scorer.id_col_, "probability"]]
+    open_scores = open_scores.rename(columns={scorer.id_col_: "lead_id"})
     ctx.state.open_lead_scores = open_scores
     summary["open_leads"] = int(len(open_scores))
     summary["expected_sqls_from_open_leads"] = float(open_scores["probability"].sum())

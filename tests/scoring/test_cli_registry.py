@@ -98,6 +98,13 @@ def test_bad_input_registers_nothing(leads_csv, tmp_path, capsys):
 
 
 def test_predict_with_missing_columns_and_without_champion(leads_csv, tmp_path, capsys):
+    # No store yet: predict refuses rather than create an empty one.
+    assert main(["score", "predict", "--leads", str(leads_csv), "--out", str(tmp_path / "s.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "(from MLFLOW_TRACKING_URI) does not exist: no model was registered there." in err
+    from revops.mlflow_setup import configure
+
+    configure()  # an empty store: no champion
     assert main(["score", "predict", "--leads", str(leads_csv), "--out", str(tmp_path / "s.csv")]) == 2
     assert "cannot load models:/lead-scoring@champion" in capsys.readouterr().err
     assert main(["score", "train", "--leads", str(leads_csv), "--quiet", "--threads", "1", "--out", str(tmp_path / "o")]) == 0

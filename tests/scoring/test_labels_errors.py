@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from scoring.errors import ScoringInputError
-from scoring.labels import parse_label
+from scoring.labels import label_counts, parse_label
 from scoring.model import LeadScorer
 from scoring.synthetic import make_leads
 
@@ -95,3 +95,51 @@ def test_no_cli_flags_in_scoring_messages():
     for path in root.glob("*.py"):  # scoring/service/ speaks HTTP fields and is not covered here
         flags += [f"{path.name}: {m}" for m in re.findall(r"--[a-z][a-z-]+", path.read_text())]
     assert flags == []
+
+
+def test_positive_and_negative_leave_other_values_open():
+    status = pd.Series(["Qualified", "Unqualified", "Working", "qualified", "", "Nurture"], name="Status")
+    y = parse_label(status, positive="Qualified", negative=["Unqualified"])
+    np.testing.assert_array_equal(y, [1, 0, np.nan, 1, np.nan, np.nan])
+    assert label_counts(status, y) == {"positive": {"Qualified": 2}, "negative": {"Unqualified": 1},
+                                       "open": {"(empty)": 1, "Nurture": 1, "Working": 1}}
+    # Several values per side.
+    y = parse_label(status, positive=("Qualified", "Nurture"), negative="Unqualified,Working".split(","))
+    np.testing.assert_array_equal(y, [1, 0, 0, 1, np.nan, 1])
+
+
+def test_one_side_named_takes_the_one_value_left_or_asks():
+    two = pd.Series(["Won", "Lost", "", "won"], name="stage")
+    np.testing.assert_array_equal(parse_label(two, negative="Lost"), [1, 0, np.nan, 1])
+    three = pd.Series(["Qualified", "Unqualified", "Working"] * 3, name="Status")
+    with pytest.raises(ScoringInputError, match=r"label column 'Status' has 3 values: .*positive names "
+                                                r"'Qualified', and 2 others are left\. Hint: set negative "
+                                                r"to the value\(s\) that mean not an SQL; values in neither"):
+        parse_label(three, positive="Qualified")
+    with pytest.raises(ScoringInputError, match=r"has no value 'Unqualifed' \(a value given in negative\)\. "
+                                                r"Found: 'Qualified', 'Unqualified', 'Working'"):
+        parse_label(three, positive="Qualified", negative="Unqualifed")
+
+
+def test_three_valued_status_trains_and_counts_the_third_value_as_open(leads):
+    status = np.where(leads["is_sql"] == "1", "Qualified", np.where(leads["is_sql"] == "0", "Unqualified", "Working"))
+    frame = leads.drop(columns=["is_sql"]).assign(Status=status)
+    # Column names match without case or spacing, as the data contracts match them.
+    scorer = LeadScorer(target="status", id_col="Lead ID", time_col="CREATED_AT", positive="Qualified",
+                        negative="Unqualified", candidates=("logistic_regression",), n_threads=1).fit(frame)
+    working = int((status == "Working").sum())
+    assert working > 0 and scorer.metrics_["n_open"] == working
+    assert scorer.label_counts_["open"] == {"Working": working}
+    assert (scorer.target_, scorer.id_col_, scorer.time_col_) == ("Status", "lead_id", "created_at")
+    assert scorer.target == "status"  # the parameter as given
+    assert not np.isin(frame.loc[status == "Working", "lead_id"], scorer.holdout_ids_).any()
+    assert "lead_id" in scorer.score_frame(frame.head(3)).columns
+    ambiguous = frame.assign(STATUS=frame["Status"])
+    with pytest.raises(ScoringInputError, match=r"2 columns match 'status' \(parameter target\) when case, "
+                                                r"spaces and punctuation are ignored: 'Status', 'STATUS'"):
+        LeadScorer(target="status", positive="Qualified", negative="Unqualified").fit(ambiguous)
+
+
+def test_header_only_file_is_no_rows(leads):
+    with pytest.raises(ScoringInputError, match=r"^leads: the file has no rows \(a header only\)"):
+        LeadScorer(time_col="created_at").fit(leads.head(0))

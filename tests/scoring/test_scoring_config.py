@@ -20,7 +20,7 @@ def leads() -> pd.DataFrame:
 def test_defaults():
     config = ScoringConfig()
     assert dataclasses.asdict(config) == {
-        "target": "is_sql", "positive": None, "id_column": "lead_id", "time_column": "created_at",
+        "target": "is_sql", "positive": None, "negative": None, "id_column": "lead_id", "time_column": "created_at",
         "exclude": (), "tier_thresholds": None, "calibration": "sigmoid",
         "candidates": ("logistic_regression", "gradient_boosting"), "threads": None,
     }
@@ -40,6 +40,9 @@ def test_defaults():
     ({"positive": ""}, "positive", "at least 1 character"),
     ({"exclude": ("created_at",)}, None, "exclude names 'created_at', the time_column"),
     ({"time_col": "created_at"}, "time_col", "Unexpected keyword argument"),
+    ({"positive": ()}, "positive", "names no label value"),
+    ({"negative": ("No", "no")}, "negative", "names a label value twice"),
+    ({"positive": "Won", "negative": ("Lost", "won")}, None, "positive and negative both name 'won'"),
 ])
 def test_invalid_values_raise_at_construction(values, field, message):
     with pytest.raises(ValidationError) as info:
@@ -55,13 +58,32 @@ def test_text_values_are_read_as_the_command_line_gives_them():
     assert config.time_column is None
 
 
+def test_label_values_one_or_several():
+    """A plan file writes one value, a number or a list; the command line comma-separates."""
+    assert ScoringConfig(positive="Qualified").positive == ("Qualified",)
+    assert ScoringConfig(positive=1, negative=0).positive == ("1",)
+    assert ScoringConfig(negative="Unqualified, Disqualified").negative == ("Unqualified", "Disqualified")
+    assert ScoringConfig(negative=["Lost, for now"]).negative == ("Lost, for now",)
+
+
+def test_default_threads_is_half_the_cpus(monkeypatch):
+    import os
+
+    from scoring.model import default_threads
+
+    for cpus, expected in ((1, 1), (2, 1), (3, 1), (8, 4)):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid, n=cpus: set(range(n)), raising=False)
+        assert default_threads() == expected
+
+
 def test_from_config_passes_every_knob():
-    config = ScoringConfig(target="converted", positive="SQL", id_column="Record ID", time_column="Create Date",
+    config = ScoringConfig(target="converted", positive="SQL", negative="Disqualified", id_column="Record ID",
+                           time_column="Create Date",
                            exclude=("Lead Status",), tier_thresholds=(70, 40, 10), calibration="isotonic",
                            candidates=("gradient_boosting",), threads=1)
     scorer = LeadScorer.from_config(config, random_state=7)
-    assert (scorer.target, scorer.positive, scorer.id_col, scorer.time_col) == (
-        "converted", "SQL", "Record ID", "Create Date")
+    assert (scorer.target, scorer.positive, scorer.negative, scorer.id_col, scorer.time_col) == (
+        "converted", ("SQL",), ("Disqualified",), "Record ID", "Create Date")
     assert (scorer.exclude, scorer.tier_thresholds, scorer.calibration) == (("Lead Status",), (70, 40, 10), "isotonic")
     assert (scorer.candidates, scorer.n_threads, scorer.random_state) == (("gradient_boosting",), 1, 7)
 
