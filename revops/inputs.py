@@ -18,7 +18,7 @@ from revops.config import DataConfig
 from revops.contracts import TABLES, DataContractError, validate_with_notes
 from revops.errors import RevopsError
 from revops.io import find_table
-from revops.reading import conventions, read_file
+from revops.reading import conventions, decimal_point_problems, read_file
 from revops.prepare import derive_columns
 from revops.prepare import drop_empty as drop_empty_rows
 
@@ -115,6 +115,11 @@ def load_inputs(
     told = {table: told_by(raw) for table, (_, raw, _) in raws.items()}
     folder = agreed(told.values())
     for table, (path, raw, prep_notes) in raws.items():
+        decimal = reading.reading(table).decimal or told[table].or_else(folder).decimal
+        misread = decimal_point_problems(raw, path, decimal)
+        if misread:
+            errors.append(str(DataContractError(str(path), misread)))
+            continue
         try:
             validated = validate_with_notes(
                 table, raw, source=str(path), columns=(columns or {}).get(table),

@@ -12,9 +12,10 @@ import argparse
 import os
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from parsing import Conventions
+from parsing import Conventions, InputProblem, found_values, told_by
 from revops.config import DataConfig, FileReading
 from revops.flags import add_config_flags, config_from_flags
 
@@ -43,6 +44,38 @@ def read_file(path: str | os.PathLike[str], reading: FileReading | None = None) 
     return read_table(path, **{key: value for key, value in options.items() if value is not None})
 
 
+# Files whose cells are text: a number typed by the reader had a decimal point in the file.
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".gz")
+
+
+def decimal_point_problems(frame: pd.DataFrame, path: str | os.PathLike[str],
+                           decimal: str | None) -> list[InputProblem]:
+    """Columns of a text file that the reader turned into numbers with fractions, when the file
+    writes decimals with a comma: there ``12.345`` was 12345 (``.`` separates thousands) and has
+    become 12.345. Refused rather than read wrong (the reader types such columns before the
+    parsing layer sees their text)."""
+    if decimal != "," or not str(path).lower().endswith(TEXT_SUFFIXES):
+        return []
+    problems = []
+    for name in frame.columns:
+        column = frame[name]
+        if not pd.api.types.is_float_dtype(column.dtype):
+            continue
+        values = column.to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            fraction = np.isfinite(values) & (values != np.round(values))
+        if fraction.any():
+            problems.append(InputProblem(
+                str(name), "value(s) written with a decimal point in a file that writes decimals "
+                "with a comma", rows=tuple(int(p) for p in np.flatnonzero(fraction)),
+                found=found_values(column, fraction) + " as read",
+                expected="numbers written as the rest of the file writes them (1.234,5 or 1234,5)",
+                hint="in this file '.' separates thousands (12.345 is 12345) but the column was read "
+                     "as decimals; export it without thousands separators, or set decimal = \".\" "
+                     "if the file really uses decimal points."))
+    return problems
+
+
 def conventions(reading: FileReading) -> Conventions:
     """The decimal separator and date order a user set for a file (None where not set)."""
     return Conventions(reading.decimal, reading.date_order)
@@ -58,11 +91,14 @@ def read_input(path: str | os.PathLike[str], table: str | None = None,
     refusal of what stays ambiguous; ``keep``: columns left as they are (a label, an id);
     ``like``: the table whose ``[data.per_table]`` settings apply (default: ``[data]``'s).
     """
-    from revops.contracts import type_features, validate
+    from revops.contracts import DataContractError, type_features, validate
 
     data = data or DataConfig()
     reading = data.reading(table or like or "")
     frame = read_file(path, reading)
+    misread = decimal_point_problems(frame, path, reading.decimal or told_by(frame).decimal)
+    if misread:
+        raise DataContractError(str(path), misread)
     if table is not None:
         return validate(table, frame, source=str(path), settings=conventions(reading))
     names = [c for c in frame.columns if c not in keep]

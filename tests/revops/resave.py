@@ -76,10 +76,11 @@ def _originals(source: Path):
             yield table, pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-def european(source: Path, out: Path) -> Path:
+def european(source: Path, out: Path, *, group_whole: bool = False) -> Path:
     """Excel (German): ``;``, decimal comma, ``.`` thousands, ``dd.mm.yyyy``, ``€`` after
     amounts (whole amounts without decimals: ``7.950 €``, which alone could be 7.95), TRUE/FALSE
-    as WAHR/FALSCH, cp1252."""
+    as WAHR/FALSCH, cp1252. Whole numbers are written as Excel's "General" format writes them
+    (``6000``), or with ``group_whole`` as a CRM's formatted export does (``6.000``)."""
     out.mkdir(parents=True, exist_ok=True)
     for table, frame in _originals(source):
         for name, kind in _kinds(frame).items():
@@ -88,7 +89,7 @@ def european(source: Path, out: Path) -> Path:
             else:
                 money = kind == "money"
                 frame[name] = frame[name].map(lambda t: number_text(t, decimal=",", thousands=".", money=money,
-                                                                    cents=False)
+                                                                    cents=False, group_whole=group_whole)
                                               + (" €" if money and t else ""))
         if "locked" in frame:
             frame["locked"] = frame["locked"].map({"true": "WAHR", "false": "FALSCH"}).fillna("")
