@@ -19,10 +19,10 @@ ENV = "MLFLOW_TRACKING_URI"
 FROM_ENV = "from MLFLOW_TRACKING_URI"
 FROM_PLAN = "from the plan file's [mlflow] tracking_uri"
 FROM_DEFAULT = "the default: models/ of the working directory"
-# mlflow.set_tracking_uri() also sets MLFLOW_TRACKING_URI (for subprocesses): the URIs this
-# process chose from a plan file or the default, so that a later command in the same process (a
-# notebook, the tests) does not take them for the user's variable.
-_CHOSEN_HERE: dict[str, str] = {}
+# mlflow.set_tracking_uri() also sets MLFLOW_TRACKING_URI (for subprocesses) to the URI: the
+# last one this process set, and why, so that a later command in the same process (a notebook,
+# the tests) does not take a plan file's or the default store for the user's variable.
+_LAST_SET: dict[str, str] = {}
 
 
 def default_tracking_uri(workdir: str | os.PathLike[str] | None = None) -> str:
@@ -36,7 +36,7 @@ def choose_store(workdir: str | os.PathLike[str] | None = None,
     """(the store's URI, why that one): ``MLFLOW_TRACKING_URI``, else ``tracking_uri`` (the plan
     file's ``[mlflow]`` setting), else :func:`default_tracking_uri`."""
     env = os.environ.get(ENV)
-    if env and _CHOSEN_HERE.get(env, FROM_ENV) == FROM_ENV:
+    if env and (env != _LAST_SET.get("uri") or _LAST_SET.get("source") == FROM_ENV):
         return env, FROM_ENV
     if tracking_uri:
         return tracking_uri, FROM_PLAN
@@ -106,7 +106,7 @@ def open_store(workdir: str | os.PathLike[str] | None = None, *, tracking_uri: s
         # Artifacts beside the database, not in ./mlruns of whatever folder we run from.
         os.environ.setdefault("MLFLOW_ARTIFACT_ROOT", str(db_path.parent.resolve() / "artifacts"))
     mlflow.set_tracking_uri(uri)
-    _CHOSEN_HERE[mlflow.get_tracking_uri()] = source
+    _LAST_SET.update(uri=os.environ.get(ENV, uri), source=source)
     log.debug("MLflow tracking URI: %s (%s)", uri, source)
     if db_path is None:
         return StoreStatus(uri, created=False, reopened=False)
