@@ -11,6 +11,11 @@
   four quarters' mean scaled for season and growth (``seasonal_ratio``).
 - ``simulate``: seeded Monte Carlo, Bernoulli per open deal plus a gamma draw of new business,
   widened by a factor calibrated on the last quarters, forecast the same way (``calibrated_spread``).
+- Open deals without an amount (early-stage deals in many exports) get the average won amount of
+  similar deals (``estimate_amounts``: same segment and product, else segment, else all), so a
+  pipeline of unpriced deals is not worth zero. When an export records amounts only on won deals
+  (lost ones at 0 or empty), the amount tells the outcome: it is then no model feature, and every
+  deal open at the forecast date is priced the same way (its recorded amount came at the close).
 """
 from __future__ import annotations
 
@@ -25,6 +30,9 @@ from forecasting.history import _closed_dates, _won_flags
 
 TERMINAL_WORDS = ("closed", "won", "lost")
 NUMERIC = ["log_amount", "log_age", "days_left", "age_ratio"]
+# Columns that make two deals alike when an open deal's amount is estimated (the first present).
+SIMILAR_COLUMNS = ("product", "product_line", "product_family", "type")
+MIN_SIMILAR = 5        # won deals a group needs before its average prices a deal
 
 
 def canonical_opportunities(opportunities: pd.DataFrame, table: str = "opportunities") -> pd.DataFrame:
@@ -48,15 +56,75 @@ def canonical_opportunities(opportunities: pd.DataFrame, table: str = "opportuni
         rows = list(np.flatnonzero((unreadable | (amount < 0)).to_numpy()))
         raise input_error(table, "amount", "unreadable or negative amounts", rows,
                           expected="an amount >= 0 (or empty)")
-    # Real exports leave the amount of early-stage deals empty (Maven's "Engaging" deals): such a
-    # deal counts as a deal but adds nothing to the weighted pipeline.
-    amount = amount.fillna(0.0)
+    # Real exports leave the amount of early-stage deals empty (Maven's "Engaging" deals): kept
+    # empty here, priced from similar deals where the forecast needs it (estimate_amounts).
     stage = (opportunities["stage"].astype(str) if "stage" in opportunities
+             else pd.Series("", index=opportunities.index))
+    similar = next((c for c in SIMILAR_COLUMNS if c in opportunities.columns), None)
+    group = (opportunities[similar].astype("string").fillna("").astype(str) if similar
              else pd.Series("", index=opportunities.index))
     return pd.DataFrame({"opportunity_id": opportunities["opportunity_id"].astype(str),
                          "segment": opportunities["segment"].astype(str),
                          "created": created, "closed": closed, "won": won,
-                         "amount": amount.astype(float), "stage": stage}).reset_index(drop=True)
+                         "amount": amount.astype(float), "stage": stage,
+                         "similar": group.to_numpy()}).reset_index(drop=True)
+
+
+def amounts_tell_outcome(opps: pd.DataFrame, min_deals: int = 10) -> bool:
+    """True when the export records amounts only on won deals: nearly every lost deal has an
+    empty or zero amount (>= 90 %) and nearly no won deal does (<= 10 %). Such an amount is
+    known only after the close, so it cannot describe a deal that is still open."""
+    closed = opps[opps["won"].notna()]
+    unpriced = closed["amount"].isna() | (closed["amount"] <= 0)
+    won, lost = closed["won"] == 1, closed["won"] == 0
+    if won.sum() < min_deals or lost.sum() < min_deals:
+        return False
+    return bool(unpriced[lost].mean() >= 0.9 and unpriced[won].mean() <= 0.1)
+
+
+def estimate_amounts(deals: pd.DataFrame, history: pd.DataFrame, as_of: pd.Timestamp,
+                     replace: pd.Series | None = None) -> tuple[pd.DataFrame, str]:
+    """``deals`` with every empty amount (and those flagged in ``replace``) set to the average
+    amount of similar won deals, and a boolean ``amount_estimated`` column; plus the basis in words.
+
+    Similar deals are won deals of ``history`` closed by ``as_of`` with an amount: the same
+    segment and product (the first column of ``SIMILAR_COLUMNS`` the export has), else the same
+    segment, else all; each group needs ``MIN_SIMILAR`` deals. Deals won in the last year are
+    used when there are enough of them (prices drift), else all. The mean, not the median: the
+    forecast adds amounts up, and the mean is what a group of deals is worth on average.
+    """
+    out = deals.copy()
+    todo = out["amount"].isna()
+    if replace is not None:
+        todo |= replace.reindex(out.index, fill_value=False).astype(bool)
+    out["amount_estimated"] = todo.to_numpy()
+    won = history[(history["won"] == 1) & (history["closed"] <= as_of) & (history["amount"] > 0)]
+    recent = won[won["closed"] > as_of - pd.Timedelta(days=365)]
+    if len(recent) >= MIN_SIMILAR:
+        won = recent
+    if not todo.any():
+        return out, ""
+    if won.empty:
+        out.loc[todo, "amount"] = 0.0
+        return out, "no won deal with an amount to price them from: counted at 0"
+    by_pair = won.groupby(["segment", "similar"])["amount"].agg(["mean", "size"])
+    by_segment = won.groupby("segment")["amount"].agg(["mean", "size"])
+    overall = float(won["amount"].mean())
+    values = []
+    for seg, grp in zip(out.loc[todo, "segment"], out.loc[todo, "similar"]):
+        if (seg, grp) in by_pair.index and grp and by_pair.at[(seg, grp), "size"] >= MIN_SIMILAR:
+            values.append(float(by_pair.at[(seg, grp), "mean"]))
+        elif seg in by_segment.index and by_segment.at[seg, "size"] >= MIN_SIMILAR:
+            values.append(float(by_segment.at[seg, "mean"]))
+        else:
+            values.append(overall)
+    out.loc[todo, "amount"] = values
+    product = bool((won["similar"] != "").any())
+    basis = ("the average won amount of similar deals (same segment and product, else the same "
+             "segment, else all" if product else
+             "the average won amount of the same segment's deals (else of all deals")
+    basis += ("; won in the last 12 months)" if len(won) == len(recent) else "; all won deals)")
+    return out, basis
 
 
 def _features(frame: pd.DataFrame, at: pd.Timestamp, period_end: pd.Timestamp,
@@ -67,7 +135,7 @@ def _features(frame: pd.DataFrame, at: pd.Timestamp, period_end: pd.Timestamp,
     cycle = frame["segment"].map(typical_cycle).fillna(fallback).to_numpy(dtype=float)
     return pd.DataFrame({"segment": frame["segment"].to_numpy(), "stage": frame["stage"].to_numpy(),
                          "quarter": f"Q{period_end.quarter}",
-                         "log_amount": np.log1p(frame["amount"].to_numpy()),
+                         "log_amount": np.log1p(frame["amount"].fillna(0.0).to_numpy()),
                          "log_age": np.log1p(age),
                          "days_left": np.full(len(frame), float((period_end - at).days)),
                          "age_ratio": age / np.maximum(cycle, 1.0)})
@@ -113,9 +181,12 @@ class WinProbabilityModel:
     half_life_days: float = 180.0
     # OpenMP threads for the booster: on a shared machine more threads are slower (7x here)
     n_threads: int = 1
+    # The amount as a feature; None: used unless it tells the outcome (``amounts_tell_outcome``).
+    use_amount: bool | None = None
 
     def fit(self, X: pd.DataFrame, y: np.ndarray, open_stages: set[str],
-            closed_stages: set[str], age_days: np.ndarray | None = None) -> "WinProbabilityModel":
+            closed_stages: set[str], age_days: np.ndarray | None = None,
+            amount_tells_outcome: bool = False) -> "WinProbabilityModel":
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -132,6 +203,7 @@ class WinProbabilityModel:
         self.use_stage_ = usable if self.use_stage is None else self.use_stage
         self.use_quarter_ = (X["quarter"].nunique() >= 4 if self.use_quarter is None
                              else self.use_quarter)
+        self.use_amount_ = (not amount_tells_outcome) if self.use_amount is None else self.use_amount
         self.categories_ = {c: sorted(X[c].astype(str).unique()) for c in self._categorical()}
         booster = HistGradientBoostingClassifier(
             max_iter=150, learning_rate=0.05, max_depth=4, random_state=self.random_state,
@@ -156,8 +228,11 @@ class WinProbabilityModel:
         for c, cats in self.categories_.items():
             codes = pd.Categorical(X[c].astype(str), categories=cats).codes.astype(float)
             cols.append(np.where(codes < 0, np.nan, codes))
-        cols += [X[c].to_numpy(dtype=float) for c in NUMERIC]
+        cols += [X[c].to_numpy(dtype=float) for c in self._numeric()]
         return np.column_stack(cols)
+
+    def _numeric(self) -> list[str]:
+        return [c for c in NUMERIC if c != "log_amount" or getattr(self, "use_amount_", True)]
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         if not hasattr(self, "model_"):
@@ -282,13 +357,19 @@ def simulate_quarter(open_deals: pd.DataFrame, closed_to_date, new_business: pd.
 @dataclass
 class PipelineResult:
     table: pd.DataFrame            # one row per segment + Total
-    open_deals: pd.DataFrame       # each open deal with its probability
+    open_deals: pd.DataFrame       # each open deal with its probability (and amount_estimated)
     model: WinProbabilityModel
     as_of: pd.Timestamp
     period: pd.Period
     notes: list[str] = field(default_factory=list)
     spread: float = 1.0            # widening of the simulated spread (calibrated_spread)
     new_business: pd.DataFrame | None = None   # new_business_params the simulation drew from
+    # The simulated quarter per segment and "Total" (after the widening): what a combination
+    # with another view, or a scenario, draws from.
+    draws: dict[str, np.ndarray] = field(default_factory=dict)
+    # The same forecast made as of the same day of past quarters (quarter_backtest).
+    backtest: pd.DataFrame | None = None
+    amounts_estimated: int = 0     # open deals whose amount was estimated (estimate_amounts)
 
 
 @dataclass
@@ -302,18 +383,25 @@ class _QuarterInputs:
     model: WinProbabilityModel
     new_ratio: float = 1.0         # seasonal_ratio and the years it rests on
     new_ratio_years: int = 0
+    amount_basis: str = ""         # how missing amounts were estimated ("" when none was)
 
 
 def _quarter_inputs(opps: pd.DataFrame, as_of: pd.Timestamp, segments: list[str],
-                    random_state: int | None) -> _QuarterInputs:
+                    random_state: int | None, amount_tells_outcome: bool = False) -> _QuarterInputs:
     period = (as_of + pd.Timedelta(days=1)).to_period("Q")
     end = period.end_time.normalize()
     known = known_at(opps, as_of)
-    X, y, typical, age_days = snapshots(known, as_of)
+    # The model learns from deals priced the way the open ones are (an empty amount is not 0).
+    priced = known if amount_tells_outcome else estimate_amounts(known, known, as_of)[0]
+    X, y, typical, age_days = snapshots(priced, as_of)
     open_deals = known[known["closed"].isna()].reset_index(drop=True)
+    # When only won deals carry amounts, a deal open at as_of had none yet: price them all.
+    replace = pd.Series(amount_tells_outcome, index=open_deals.index)
+    open_deals, basis = estimate_amounts(open_deals, known, as_of, replace=replace)
     model = WinProbabilityModel(random_state=random_state).fit(
         X, y, open_stages=set(open_deals["stage"].unique()),
-        closed_stages=set(known.loc[known["closed"].notna(), "stage"].unique()), age_days=age_days)
+        closed_stages=set(known.loc[known["closed"].notna(), "stage"].unique()), age_days=age_days,
+        amount_tells_outcome=amount_tells_outcome)
     open_deals["probability"] = (model.predict_proba(_features(open_deals, as_of, end, typical))
                                  if len(open_deals) else np.array([]))
     closed_to_date = known[(known["won"] == 1) & (known["closed"] >= period.start_time)
@@ -321,31 +409,30 @@ def _quarter_inputs(opps: pd.DataFrame, as_of: pd.Timestamp, segments: list[str]
     new_hist = new_business_history(known, as_of, period)
     ratio, years = seasonal_ratio(won_per_quarter(known, period), period)
     params = new_business_params(new_hist, segments, ratio)
-    return _QuarterInputs(period, open_deals, closed_to_date, params, model, ratio, years)
+    return _QuarterInputs(period, open_deals, closed_to_date, params, model, ratio, years, basis)
 
 
-def calibrated_spread(opps: pd.DataFrame, as_of: pd.Timestamp, quarters: int = 4, *,
-                      level: float = 80.0, n_simulations: int = 2000,
-                      random_state: int | None = 0) -> tuple[float, int]:
-    """(widening, number of past quarter rows it rests on).
+BACKTEST_COLUMNS = ["quarter", "as_of", "segment", "actual", "p50", "lo", "hi"]
 
-    The forecast is made again as of the same point of each of the last ``quarters`` quarters,
-    from the deals known then, and compared with what was won. Each past row (segments and the
-    total) needs its draws widened around the median by some factor for its central ``level`` %
-    interval to hold the actual; the factor returned holds ``level`` % of them. The simulation draws deals
-    independently, so quarter-wide swings in win rates are otherwise missing from its spread.
-    Never below 1 (no narrower than the simulation); 1 with fewer than four past points.
-    """
+
+def quarter_backtest(opps: pd.DataFrame, as_of: pd.Timestamp, quarters: int = 4, *,
+                     level: float = 80.0, n_simulations: int = 2000,
+                     random_state: int | None = 0) -> pd.DataFrame:
+    """The pipeline forecast made again as of the same day of each of the last ``quarters``
+    quarters, from the deals known then, against what was won: one row per quarter and segment
+    (and ``Total``) with the median and the central ``level`` % interval of the (unwidened)
+    simulation. Quarters without enough history before them are left out."""
     period = (as_of + pd.Timedelta(days=1)).to_period("Q")
     offset = as_of - period.start_time
     segments = sorted(opps["segment"].unique())
+    tells = amounts_tell_outcome(opps)
     lo_q, hi_q = 0.5 - level / 200, 0.5 + level / 200
-    needed = []
+    rows = []
     for back in range(1, quarters + 1):
         past = period - back
         past_as_of = past.start_time + offset
         try:
-            inputs = _quarter_inputs(opps, past_as_of, segments, random_state)
+            inputs = _quarter_inputs(opps, past_as_of, segments, random_state, tells)
         except ForecastInputError:  # too little history before that quarter
             continue
         sims = simulate_quarter(inputs.open_deals, inputs.closed_to_date, inputs.new_business,
@@ -355,12 +442,39 @@ def calibrated_spread(opps: pd.DataFrame, as_of: pd.Timestamp, quarters: int = 4
         for segment in [*segments, "Total"]:
             lo, middle, hi = np.quantile(sims[segment], [lo_q, 0.5, hi_q])
             actual = float(won.sum() if segment == "Total" else won.get(segment, 0.0))
-            half_width = hi - middle if actual >= middle else middle - lo
-            if half_width > 0:
-                needed.append(abs(actual - middle) / half_width)
+            rows.append({"quarter": str(past), "as_of": str(past_as_of.date()), "segment": segment,
+                         "actual": actual, "p50": float(middle), "lo": float(lo), "hi": float(hi)})
+    return pd.DataFrame(rows, columns=BACKTEST_COLUMNS)
+
+
+def _spread_from(backtest: pd.DataFrame, level: float = 80.0) -> tuple[float, int]:
+    """(widening, rows it rests on) from :func:`quarter_backtest` (see :func:`calibrated_spread`)."""
+    needed = []
+    for row in backtest.itertuples():
+        half_width = row.hi - row.p50 if row.actual >= row.p50 else row.p50 - row.lo
+        if half_width > 0:
+            needed.append(abs(row.actual - row.p50) / half_width)
     if len(needed) < 4:
         return 1.0, len(needed)
     return max(1.0, float(np.quantile(needed, level / 100))), len(needed)
+
+
+def calibrated_spread(opps: pd.DataFrame, as_of: pd.Timestamp, quarters: int = 4, *,
+                      level: float = 80.0, n_simulations: int = 2000,
+                      random_state: int | None = 0) -> tuple[float, int]:
+    """(widening, number of past quarter rows it rests on).
+
+    The forecast is made again as of the same point of each of the last ``quarters`` quarters,
+    from the deals known then, and compared with what was won (:func:`quarter_backtest`). Each
+    past row (segments and the total) needs its draws widened around the median by some factor
+    for its central ``level`` % interval to hold the actual; the factor returned holds ``level`` %
+    of them. The simulation draws deals independently, so quarter-wide swings in win rates are
+    otherwise missing from its spread. Never below 1 (no narrower than the simulation); 1 with
+    fewer than four past points.
+    """
+    frame = quarter_backtest(opps, as_of, quarters, level=level, n_simulations=n_simulations,
+                             random_state=random_state)
+    return _spread_from(frame, level)
 
 
 def forecast_pipeline(opportunities: pd.DataFrame, config: ForecastConfig | None = None, *,
@@ -383,20 +497,31 @@ def forecast_pipeline(opportunities: pd.DataFrame, config: ForecastConfig | None
     stamp_max = pd.concat([opps["created"], opps["closed"].dropna()]).max()
     as_of = pd.Timestamp(as_of) if as_of is not None else stamp_max.normalize()
     segments = sorted(opps["segment"].unique())
-    inputs = _quarter_inputs(opps, as_of, segments, random_state)
+    tells = amounts_tell_outcome(opps)
+    inputs = _quarter_inputs(opps, as_of, segments, random_state, tells)
     period, open_deals, params = inputs.period, inputs.open_deals, inputs.new_business
     closed_to_date = inputs.closed_to_date
     notes = [] if inputs.model.use_stage_ else [
         "stage not used: closed deals only carry their final stage, which would leak the outcome."]
+    estimated = int(open_deals["amount_estimated"].sum())
+    if estimated:
+        which = (f"all {estimated:,} open deals (the export records amounts on won deals only)"
+                 if tells else f"{estimated:,} of {len(open_deals):,} open deals had no amount and")
+        notes.append(f"{which} priced at {inputs.amount_basis}: "
+                     f"{open_deals.loc[open_deals['amount_estimated'], 'amount'].sum():,.0f} in "
+                     "all, not zero (amount_estimated in open_deals.csv).")
+    if tells:
+        notes.append("amount not used to predict wins: only won deals carry one, so it would "
+                     "leak the outcome.")
     notes.append(f"expected new business x{inputs.new_ratio:.2f}: won bookings of the same quarter "
                  f"of the last {inputs.new_ratio_years} year(s) against the four quarters before "
                  "it, all segments pooled (season and growth)." if inputs.new_ratio_years else
                  "expected new business: the mean of the last four quarters (no past year has "
                  "the four quarters before its same quarter, so no season or growth is applied).")
-    spread = 1.0
+    spread, backtest = 1.0, None
     if calibration_quarters:
-        spread, points = calibrated_spread(opps, as_of, calibration_quarters,
-                                           random_state=random_state)
+        backtest = quarter_backtest(opps, as_of, calibration_quarters, random_state=random_state)
+        spread, points = _spread_from(backtest)
         notes.append(f"pipeline interval widened x{spread:.2f} so that 80 % of the last "
                      f"{calibration_quarters} quarters' actuals ({points} segment and total rows), "
                      "forecast the same way, fall inside it." if points >= 4 else
@@ -411,12 +536,15 @@ def forecast_pipeline(opportunities: pd.DataFrame, config: ForecastConfig | None
     if targets is not None:
         table = _with_targets(table, targets, period, sims)
     return PipelineResult(table=table, open_deals=open_deals, model=inputs.model, as_of=as_of,
-                          period=period, notes=notes, spread=spread, new_business=params)
+                          period=period, notes=notes, spread=spread, new_business=params,
+                          draws=sims, backtest=backtest, amounts_estimated=estimated)
 
 
 def _row(seg, period, closed, deals, new_mean, total, levels) -> dict:
     row = {"segment": seg, "period": str(period), "closed_to_date": closed,
-           "open_deals": int(len(deals)), "open_pipeline": float(deals["amount"].sum()),
+           "open_deals": int(len(deals)),
+           "amounts_estimated": int(deals["amount_estimated"].sum()),
+           "open_pipeline": float(deals["amount"].sum()),
            "weighted_pipeline": float((deals["amount"] * deals["probability"]).sum()),
            "expected_new": new_mean}
     row["expected_total"] = closed + row["weighted_pipeline"] + new_mean

@@ -6,13 +6,13 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 import pandas as pd
 
 from forecasting.funnel.config import FunnelConfig
 from forecasting.funnel.drivers import estimate_drivers
-from forecasting.funnel.headcount import plan_headcount
+from forecasting.funnel.headcount import headcount_notes, plan_headcount
 from forecasting.funnel.kpis import compute_kpis
 from forecasting.funnel.plan import build_funnel_plan, funnel_totals
 from forecasting.funnel.prep import OVERALL
@@ -58,6 +58,9 @@ def compute_funnel(
     lead_scores: pd.DataFrame | None = None,
     config: FunnelConfig | None = None,
     random_state: int | None = 0,
+    as_of: str | pd.Timestamp | None = None,
+    open_opportunities: pd.DataFrame | None = None,
+    expected_bookings: Mapping[str, float] | None = None,
     **overrides: Any,
 ) -> FunnelResult:
     """All funnel tables from validated frames.
@@ -67,30 +70,49 @@ def compute_funnel(
     ``compute_funnel(opps, targets, expected_attainment=0.7)``. ``random_state`` seeds the
     bootstrap intervals of the KPIs. Without ``leads`` the plan stops at opportunities;
     ``lead_scores`` (lead_id, probability of the open MQLs) lower the MQL goal.
+
+    ``as_of``: the plan date (None: the last date in the data); months before the first month
+    after it are past (actual and gap, nothing still needed). ``open_opportunities`` (segment,
+    amount, probability: the pipeline forecast's open deals) cover won deals with their expected
+    bookings; None: the open deals at the segment's win rate. ``expected_bookings`` (segment ->
+    the plan period's forecast, e.g. the combined p50) sets the AEs needed from the same
+    bookings the forecast expects of today's team (:func:`plan_headcount`).
     """
     config = _configured(config, overrides)
     notes: list[str] = []
     kpis = compute_kpis(opportunities, leads, targets, min_records=config.min_records,
                         window_months=config.window_months, stage_order=config.stage_order,
-                        random_state=random_state)
+                        random_state=random_state, as_of=as_of)
     segments = sorted(pd.Series(targets["segment"]).astype(str).str.strip().unique())
     drivers = estimate_drivers(kpis, segments, config)
     if leads is None:
         notes.append("no leads table: the plan stops at opportunities (no SQL or MQL goals)")
     if lead_scores is not None and leads is None:
         notes.append("lead scores given without the leads table: scores are taken as all open MQLs")
+    open_bookings = None
+    if open_opportunities is not None:
+        deals = open_opportunities
+        open_bookings = (pd.to_numeric(deals["amount"], errors="coerce").fillna(0.0)
+                         * pd.to_numeric(deals["probability"], errors="coerce").fillna(0.0)
+                         ).groupby(deals["segment"].astype(str)).sum()
+    elif opportunities is not None:
+        notes.append("open opportunities counted at their segment's win rate (no pipeline "
+                     "forecast of each deal's probability was given)")
     plan = build_funnel_plan(targets, kpis, opportunities=opportunities, leads=leads,
-                             lead_scores=lead_scores, assumptions=config, drivers=drivers)
-    headcount = plan_headcount(targets, plan, kpis, reps, config)
+                             lead_scores=lead_scores, assumptions=config, drivers=drivers,
+                             open_bookings=open_bookings, as_of=as_of)
+    headcount = plan_headcount(targets, plan, kpis, reps, config, expected_bookings=expected_bookings)
+    notes += headcount_notes(headcount)
     sensitivity = funnel_sensitivity(targets, kpis, assumptions=config, opportunities=opportunities,
-                                     leads=leads, lead_scores=lead_scores)
+                                     leads=leads, lead_scores=lead_scores,
+                                     open_bookings=open_bookings, as_of=as_of)
     borrowed = drivers[drivers["source"].str.startswith(OVERALL)]
     for row in borrowed.itertuples():
         notes.append(f"{row.segment}: {row.driver} taken from all segments ({row.source})")
     if bool(plan["in_past"].any()):
-        first = plan.loc[plan["in_past"], "period"].min()
-        notes.append(f"some requirements fall before the data's as-of month (from {first}): "
-                     "they show what the pipeline should already hold (see in_past)")
+        first, last = plan.loc[plan["in_past"], "period"].min(), plan.loc[plan["in_past"], "period"].max()
+        notes.append(f"months {first[:7]} to {last[:7]} are over: their requirements show as "
+                     "what happened (actual) and the gap, never as still needed (see in_past)")
     return FunnelResult(kpis, drivers, plan, funnel_totals(plan), headcount, sensitivity, notes,
                         config)
 

@@ -1,9 +1,12 @@
 """Capacity: account executives and SDRs the plan needs, against the reps on file.
 
 - AEs needed = target / (productive quota per rep x months x expected attainment). The quota per
-  rep and month is the assumption ``quota_per_rep_month``; without it, history's bookings per
-  rep and month divided by the attainment (so that a rep who booked what reps booked before
-  counts as one rep).
+  rep and month is the assumption ``quota_per_rep_month``; without it, with ``expected_bookings``
+  (the period's bookings forecast per segment), what today's team is expected to book per
+  productive FTE and month, divided by the attainment: the need then agrees with the forecast
+  (forecast at 96 % of target with 60 AEs -> 62.5 AEs); otherwise history's bookings per rep and
+  month divided by the attainment (so that a rep who booked what reps booked before counts as
+  one rep). ``needed_from_history`` keeps history's answer beside it, for the explanation.
 - SDRs needed = SQLs required per month / SQLs per SDR per month (``needed`` the average month,
   ``needed_peak`` the busiest month of the plan).
 - On file: reps of the segment; with a ``role`` column, roles containing "sdr"/"bdr"/"development"
@@ -12,6 +15,8 @@
 """
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -19,7 +24,9 @@ from forecasting.funnel.config import FunnelConfig
 from forecasting.funnel.prep import OVERALL, prepare_targets, require_columns
 
 HEADCOUNT_COLUMNS = ["segment", "target_period", "role", "needed", "needed_peak", "on_file",
-                     "on_file_fte", "productive_fte", "gap", "basis"]
+                     "on_file_fte", "productive_fte", "gap", "basis", "needed_from_history"]
+# AE needs from the forecast and from history further apart than this are explained in a note.
+DISAGREE = 0.15
 SDR_WORDS = ("sdr", "bdr", "development")
 
 
@@ -50,31 +57,49 @@ def plan_headcount(
     kpis: pd.DataFrame,
     reps: pd.DataFrame | None = None,
     assumptions: FunnelConfig | None = None,
+    expected_bookings: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
-    """The ``headcount`` table: one row per segment, target period and role (plus ``ALL``)."""
+    """The ``headcount`` table: one row per segment, target period and role (plus ``ALL``).
+
+    ``expected_bookings``: segment -> the bookings forecast for the (first) target period; the
+    AE need then rests on it (see the module doc)."""
     assumptions = assumptions or FunnelConfig()
+    attainment = assumptions.expected_attainment
     frame = prepare_targets(targets)
     on_file = _reps_on_file(reps)
     has_roles = reps is not None and "role" in reps.columns
+    productive = on_file[on_file["role"] == "ae"].groupby("segment")["productive_fte"].sum()
+    first_period = frame["period"].min() if len(frame) else None
     rows = []
     for t in frame.itertuples():
         months = len(pd.period_range(t.start, t.end, freq="M"))
         target = float(t.target) * (1.0 + assumptions.target_growth)
+        hit = kpis[(kpis["segment"] == t.segment) & (kpis["kpi"] == "bookings_per_rep_month")]
+        history_quota = (float(hit.iloc[0]["value"]) / attainment
+                         if not hit.empty and hit.iloc[0]["value"] > 0 else None)
+        from_history = (target / (history_quota * months * attainment)
+                        if history_quota is not None else np.nan)
         quota = assumptions.get("quota_per_rep_month", t.segment)
+        expected = (expected_bookings or {}).get(t.segment) if t.period == first_period else None
+        fte = float(productive.get(t.segment, 0.0))
         if quota is not None:
-            basis = f"quota_per_rep_month {quota:,.0f} x {months} months x attainment {assumptions.expected_attainment:g}"
-        else:
-            hit = kpis[(kpis["segment"] == t.segment) & (kpis["kpi"] == "bookings_per_rep_month")]
-            if not hit.empty and hit.iloc[0]["value"] > 0:
-                quota = float(hit.iloc[0]["value"]) / assumptions.expected_attainment
-                basis = (f"history: {hit.iloc[0]['value']:,.0f} bookings per rep-month / attainment "
-                         f"{assumptions.expected_attainment:g} = quota {quota:,.0f}")
+            basis = f"quota_per_rep_month {quota:,.0f} x {months} months x attainment {attainment:g}"
+        elif expected is not None and expected > 0 and fte > 0:
+            per_month = float(expected) / (fte * months)
+            quota = per_month / attainment
+            basis = (f"forecast: {float(expected):,.0f} expected in {t.period} from {fte:,.1f} "
+                     f"productive FTE = {per_month:,.0f} per AE-month / attainment {attainment:g} "
+                     f"= quota {quota:,.0f}")
+        elif history_quota is not None:
+            quota = history_quota
+            basis = (f"history: {hit.iloc[0]['value']:,.0f} bookings per rep-month / attainment "
+                     f"{attainment:g} = quota {quota:,.0f}")
         if quota is not None:
-            needed_ae = target / (quota * months * assumptions.expected_attainment)
+            needed_ae = target / (quota * months * attainment)
         else:
             needed_ae, basis = np.nan, "unknown: set quota_per_rep_month (no owner_rep_id in the history)"
         rows.append(dict(segment=t.segment, target_period=t.period, role="ae", needed=needed_ae,
-                         needed_peak=needed_ae, basis=basis))
+                         needed_peak=needed_ae, basis=basis, needed_from_history=from_history))
         sqls = plan[(plan["segment"] == t.segment) & (plan["target_period"] == t.period)
                     & (plan["stage"] == "sql")]
         per_sdr = assumptions.get("sqls_per_sdr_per_month", t.segment)
@@ -87,6 +112,8 @@ def plan_headcount(
         rows.append(dict(segment=t.segment, target_period=t.period, role="sdr", needed=needed,
                          needed_peak=peak, basis=basis))
     out = pd.DataFrame(rows)
+    if "needed_from_history" not in out.columns:
+        out["needed_from_history"] = np.nan
     out = out.merge(on_file, on=["segment", "role"], how="left")
     known = out["role"].eq("ae") | has_roles
     for column in ("on_file", "on_file_fte", "productive_fte"):
@@ -96,9 +123,33 @@ def plan_headcount(
         out[["on_file", "on_file_fte", "productive_fte"]] = np.nan
     out["gap"] = out["needed"] - out["productive_fte"]
     overall = out.groupby(["target_period", "role"], as_index=False)[
-        ["needed", "needed_peak", "on_file", "on_file_fte", "productive_fte", "gap"]].sum(min_count=1)
+        ["needed", "needed_peak", "on_file", "on_file_fte", "productive_fte", "gap",
+         "needed_from_history"]].sum(min_count=1)
     overall["segment"], overall["basis"] = OVERALL, "sum of the segments"
     out = pd.concat([out, overall], ignore_index=True)
     out["segment_order"] = (out["segment"] == OVERALL).astype(int)
     out = out.sort_values(["target_period", "segment_order", "segment", "role"]).drop(columns="segment_order")
     return out[HEADCOUNT_COLUMNS].reset_index(drop=True)
+
+
+def headcount_notes(headcount: pd.DataFrame) -> list[str]:
+    """Where the AE need from the forecast and history's answer disagree (by more than
+    :data:`DISAGREE`, all segments together), why: they rest on different bookings per AE."""
+    ae = headcount[headcount["role"] == "ae"]
+    if not ae["basis"].str.startswith("forecast").any():
+        return []
+    total = ae[ae["segment"] == OVERALL]
+    rows = total if len(total) else ae
+    notes = []
+    for row in rows.itertuples():
+        history = row.needed_from_history
+        if not np.isfinite(history) or not np.isfinite(row.needed) or row.needed <= 0:
+            continue
+        if abs(history - row.needed) / row.needed > DISAGREE:
+            notes.append(
+                f"AEs needed for {row.target_period}: {row.needed:,.1f} at what the forecast "
+                f"expects of today's team per productive FTE; history's bookings per rep and month "
+                f"would say {history:,.1f}. History averages the KPI window and divides by every "
+                "rep who owned a deal then (including reps who have left); the forecast is this "
+                "period's expected bookings from the reps on file, at the same attainment.")
+    return notes

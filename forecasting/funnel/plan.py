@@ -12,10 +12,17 @@ for ``won`` the divisor is the deal size). ``required_low``/``required_high`` ch
 optimistic/pessimistic ends of every interval. Each requirement is placed in the month it must
 happen (``period``): the close month minus the cumulative lag of the stages below it, rounded to
 whole months (an MQL needed in March for a deal closing in June when the three lags add to ~90
-days). Open MQLs with a score cover the SQL requirement first (``expected_from_open``), from the
-as-of month on, earliest month first; ``still_needed`` is what marketing still owes. Rows due
-before the data's as-of month are flagged ``in_past`` and carry the ``actual`` volume the data
-shows for that stage and month (for information; the requirement is not reduced by it).
+days).
+
+What can still be done (:func:`net_plan`): a month before the first month after ``as_of`` is
+``in_past``; it shows what happened (``actual``) and the resulting ``gap`` (required - actual;
+negative: ahead of plan), and nothing is ``still_needed`` there. From the as-of month on, each
+cohort (close month) is worked top-down: the won deals it needs, less those already won this
+month and less the open opportunities' expected wins (``expected_from_open``: their expected
+bookings at the deal size, earliest month first), are what new opportunities must bring; those
+opportunities, turned into SQLs, are netted against the open MQLs' expected SQLs (from their
+lead scores, earliest month first), and the rest turned into MQLs. A cohort whose stage month is
+already past needs nothing more at that stage or below: its shortfall shows as the ``gap``.
 """
 from __future__ import annotations
 
@@ -43,7 +50,7 @@ STAGE_DRIVERS = {
 PLAN_COLUMNS = [
     "segment", "target_period", "for_close_period", "period", "stage", "required", "required_low",
     "required_high", "rate", "rate_low", "rate_high", "rate_name", "rate_source", "lag_days",
-    "lag_months", "bookings_target", "expected_from_open", "still_needed", "in_past", "actual",
+    "lag_months", "bookings_target", "in_past", "actual", "gap", "expected_from_open", "still_needed",
 ]
 
 
@@ -96,6 +103,8 @@ def build_funnel_plan(
     drivers: pd.DataFrame | None = None,
     shares: pd.DataFrame | None = None,
     open_sqls: pd.Series | None = None,
+    open_bookings: pd.Series | None = None,
+    as_of: str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """The ``funnel_plan`` table (columns :data:`PLAN_COLUMNS`); see the module doc.
 
@@ -104,7 +113,11 @@ def build_funnel_plan(
     open MQLs) with ``leads`` (for the segment and which leads are open) lowers the MQL goal.
     Without lead KPIs the plan stops at the opportunity stage. ``drivers``, ``shares`` and
     ``open_sqls`` (expected SQLs from open MQLs per segment) may be passed precomputed (what-if loops).
-    ``min_records``: None takes ``assumptions.min_records``.
+    ``open_bookings``: per segment, the bookings expected from today's open opportunities within
+    the plan (e.g. the pipeline forecast's win probability x amount); None: with
+    ``opportunities``, each open deal at the segment's win rate (:func:`open_bookings_at_win_rate`).
+    ``as_of``: the plan date (None: the last date of the KPIs). ``min_records``: None takes
+    ``assumptions.min_records``.
     """
     assumptions = assumptions or FunnelConfig()
     monthly = monthly_targets(targets, opportunities, assumptions, shares)
@@ -112,7 +125,10 @@ def build_funnel_plan(
     if drivers is None:
         drivers = estimate_drivers(kpis, segments, assumptions, min_records)
     table = driver_table(drivers)
-    as_of_month = _as_of_month(kpis)
+    as_of = pd.Timestamp(as_of).normalize() if as_of is not None else _data_as_of(kpis)
+    as_of_month = as_of.to_period("M").start_time if as_of is not None else None
+    # The first month anything can still happen in: a plan made on 31 December starts in January.
+    open_month = (as_of + pd.Timedelta(days=1)).to_period("M").start_time if as_of is not None else None
     stages = [s for s in STAGES if STAGE_DRIVERS[s][0] in table[segments[0]]] if segments else []
     rows = []
     for m in monthly.itertuples():
@@ -133,15 +149,18 @@ def build_funnel_plan(
                 rate=r["value"], rate_low=r["low"], rate_high=r["high"], rate_name=rate_name,
                 rate_source=r["source"], lag_days=lag_days, lag_months=lag_months,
                 bookings_target=m.bookings_target, expected_from_open=np.nan, still_needed=need,
-                in_past=bool(as_of_month is not None and period < as_of_month), actual=np.nan,
+                in_past=bool(open_month is not None and period < open_month), actual=np.nan,
+                gap=np.nan,
             ))
     plan = pd.DataFrame(rows, columns=PLAN_COLUMNS)
     if open_sqls is None and lead_scores is not None:
         open_sqls = expected_sqls_from_open(lead_scores, leads, opportunities)
-    if open_sqls is not None and "sql" in stages:
-        plan = apply_open_mqls(plan, open_sqls, as_of_month)
+    if open_bookings is None and opportunities is not None and as_of is not None:
+        open_bookings = open_bookings_at_win_rate(opportunities, drivers, as_of)
     if as_of_month is not None:
         plan = add_actuals(plan, opportunities, leads, as_of_month)
+        plan = net_plan(plan, open_month, as_of_month, open_bookings,
+                        open_sqls if "sql" in stages else None)
     plan["stage_order"] = plan["stage"].map({s: i for i, s in enumerate(STAGES)})
     plan = plan.sort_values(["segment", "target_period", "for_close_period", "stage_order"]) \
         .drop(columns="stage_order").reset_index(drop=True)
@@ -150,11 +169,27 @@ def build_funnel_plan(
     return plan
 
 
-def _as_of_month(kpis: pd.DataFrame) -> pd.Timestamp | None:
+def _data_as_of(kpis: pd.DataFrame) -> pd.Timestamp | None:
     rows = kpis[kpis["kpi"] == "win_rate"]
     if rows.empty:
         return None
-    return pd.Timestamp(rows["period_end"].max()).to_period("M").start_time
+    return pd.Timestamp(rows["period_end"].max()).normalize()
+
+
+def open_bookings_at_win_rate(opportunities: pd.DataFrame, drivers: pd.DataFrame,
+                              as_of: pd.Timestamp) -> pd.Series:
+    """Per segment: the open opportunities' amounts (the average deal size where empty) x the
+    segment's win rate; the fallback when no pipeline forecast gives each deal's probability."""
+    opps = prepare_opportunities(opportunities)
+    open_deals = opps[opps["is_won"].isna() & ~(opps["created_at"] > as_of)]
+    table = driver_table(drivers)
+    out = {}
+    for segment, deals in open_deals.groupby("segment"):
+        if segment not in table or "win_rate" not in table[segment]:
+            continue
+        size = table[segment]["avg_deal_size"]["value"]
+        out[segment] = float(deals["amount"].fillna(size).sum() * table[segment]["win_rate"]["value"])
+    return pd.Series(out, dtype=float)
 
 
 def expected_sqls_from_open(lead_scores: pd.DataFrame, leads: pd.DataFrame | None,
@@ -187,30 +222,66 @@ def expected_sqls_from_open(lead_scores: pd.DataFrame, leads: pd.DataFrame | Non
     return scores.dropna(subset=["segment"]).groupby("segment")["probability"].sum()
 
 
-def apply_open_mqls(plan: pd.DataFrame, expected: pd.Series, as_of_month: pd.Timestamp | None) -> pd.DataFrame:
-    """Let the open MQLs' expected SQLs cover the SQL requirement, earliest coverable month first."""
+def net_plan(plan: pd.DataFrame, open_month: pd.Timestamp, as_of_month: pd.Timestamp,
+             open_bookings: pd.Series | None = None, open_sqls: pd.Series | None = None) -> pd.DataFrame:
+    """``still_needed``, ``expected_from_open`` and ``gap`` of every row (see the module doc).
+
+    ``open_bookings``: bookings expected from the open opportunities per segment (they cover won
+    deals at the segment's deal size); ``open_sqls``: SQLs expected from the open MQLs per
+    segment. Both are used up earliest month first, from ``open_month`` on.
+    """
     plan = plan.copy()
-    sql = plan["stage"] == "sql"
-    plan.loc[sql | (plan["stage"] == "mql"), "expected_from_open"] = 0.0
-    for segment, pool in expected.items():
-        rows = plan[sql & (plan["segment"] == segment)]
-        if as_of_month is not None:
-            rows = rows[rows["period"] >= as_of_month]  # a lead open today cannot become last month's SQL
-        for idx in rows.sort_values(["period", "for_close_period"]).index:
-            if pool <= 0:
-                break
-            used = min(pool, plan.at[idx, "required"])
-            plan.at[idx, "expected_from_open"] = used
-            pool -= used
-    plan.loc[sql, "still_needed"] = plan.loc[sql, "required"] - plan.loc[sql, "expected_from_open"]
-    # The MQL row of the same cohort: the SQLs still missing, turned back into MQLs.
-    key = ["segment", "target_period", "for_close_period"]
-    sql_rows = plan.loc[sql, key + ["expected_from_open", "still_needed"]]
-    mql_idx = plan.index[plan["stage"] == "mql"]
-    merged = plan.loc[mql_idx, key + ["rate"]].reset_index().merge(sql_rows, on=key, suffixes=("", "_sql"))
-    merged = merged.set_index("index")
-    plan.loc[merged.index, "expected_from_open"] = merged["expected_from_open"] / merged["rate"]
-    plan.loc[merged.index, "still_needed"] = merged["still_needed"] / merged["rate"]
+    past = plan["period"] < open_month
+    plan["in_past"] = past
+    plan["still_needed"] = 0.0
+    plan["expected_from_open"] = np.nan
+    plan["gap"] = np.where(past, plan["required"] - plan["actual"], np.nan)
+    if open_bookings is not None:
+        plan.loc[plan["stage"] == "won", "expected_from_open"] = 0.0
+    if open_sqls is not None:
+        plan.loc[plan["stage"].isin(["sql", "mql"]), "expected_from_open"] = 0.0
+    won_rows = plan[plan["stage"] == "won"]
+    deal_size = won_rows.groupby("segment")["rate"].first()
+    won_pool = {} if open_bookings is None else {
+        s: float(v) / float(deal_size[s]) for s, v in open_bookings.items()
+        if s in deal_size.index and deal_size[s] > 0 and np.isfinite(v)}
+    sql_pool = {s: float(v) for s, v in open_sqls.items()} if open_sqls is not None else {}
+    order = {s: i for i, s in enumerate(STAGES)}
+    keyed = plan.assign(_order=plan["stage"].map(order)).sort_values(
+        ["segment", "for_close_period", "_order"])
+    for (segment, _), cohort in keyed.groupby(["segment", "for_close_period"], sort=False):
+        carry = 0.0        # volume the stage above still needs from new work
+        sql_open = 0.0     # SQLs of this cohort covered by open MQLs (shown on the MQL row too)
+        for idx in cohort.index:
+            stage = plan.at[idx, "stage"]
+            if past[idx]:  # too late for this stage, and for every stage below (earlier months)
+                carry = 0.0
+                continue
+            if stage == "won":
+                need = float(plan.at[idx, "required"])
+                done = plan.at[idx, "actual"]
+                if plan.at[idx, "period"] <= as_of_month and np.isfinite(done):
+                    need = max(need - float(done), 0.0)  # won already this month
+                used = min(won_pool.get(segment, 0.0), need)
+                if used:
+                    won_pool[segment] -= used
+                if open_bookings is not None:
+                    plan.at[idx, "expected_from_open"] = used
+                need -= used
+            else:
+                need = carry / float(plan.at[idx, "rate"])
+                if stage == "sql":
+                    used = min(sql_pool.get(segment, 0.0), need)
+                    if used:
+                        sql_pool[segment] -= used
+                    if open_sqls is not None:
+                        plan.at[idx, "expected_from_open"] = used
+                    sql_open = used
+                    need -= used
+                elif stage == "mql" and open_sqls is not None:
+                    plan.at[idx, "expected_from_open"] = sql_open / float(plan.at[idx, "rate"])
+            plan.at[idx, "still_needed"] = need
+            carry = need
     return plan
 
 
@@ -255,12 +326,26 @@ def add_actuals(plan: pd.DataFrame, opportunities: pd.DataFrame | None, leads: p
     return merged[PLAN_COLUMNS]
 
 
+TOTAL_COLUMNS = ["segment", "stage", "required", "due_before_as_of", "actual", "gap",
+                 "expected_from_open", "still_needed"]
+
+
 def funnel_totals(plan: pd.DataFrame) -> pd.DataFrame:
-    """segment (and ``ALL``), stage, required, still_needed over the whole plan: the SLA headline."""
-    totals = plan.groupby(["segment", "stage"], as_index=False)[["required", "still_needed"]].sum()
-    overall = totals.groupby("stage", as_index=False)[["required", "still_needed"]].sum().assign(segment=OVERALL)
+    """segment (and ``ALL``), stage and, over the whole plan: ``required``; of it, what was
+    ``due_before_as_of`` (months already past), what those months produced (``actual``) and the
+    ``gap`` (due - actual; negative: ahead); what the open pipeline and open leads are expected
+    to bring (``expected_from_open``); and what is ``still_needed`` from now on: the SLA headline."""
+    frame = plan.assign(
+        due_before_as_of=plan["required"].where(plan["in_past"].astype(bool), 0.0),
+        actual=plan["actual"].where(plan["in_past"].astype(bool)),
+        gap=plan["gap"].where(plan["in_past"].astype(bool)))
+    columns = TOTAL_COLUMNS[2:]
+    totals = frame.groupby(["segment", "stage"], as_index=False)[columns].sum(min_count=1)
+    totals["required"] = totals["required"].fillna(0.0)
+    totals["due_before_as_of"] = totals["due_before_as_of"].fillna(0.0)
+    totals["still_needed"] = totals["still_needed"].fillna(0.0)
+    overall = totals.groupby("stage", as_index=False)[columns].sum(min_count=1).assign(segment=OVERALL)
     out = pd.concat([totals, overall], ignore_index=True)
     out["stage_order"] = out["stage"].map({s: i for i, s in enumerate(STAGES)})
     out["segment_order"] = (out["segment"] == OVERALL).astype(int)
-    return out.sort_values(["segment_order", "segment", "stage_order"]) \
-        .drop(columns=["stage_order", "segment_order"]).reset_index(drop=True)
+    return out.sort_values(["segment_order", "segment", "stage_order"])[TOTAL_COLUMNS].reset_index(drop=True)

@@ -55,3 +55,27 @@ def test_quota_from_history_reproduces_productivity(kpis, targets):
     table = plan_headcount(targets, plan, kpis, None, FunnelConfig(expected_attainment=0.5))
     assert row(table, "A", "ae").needed == pytest.approx(1000.0 / (600.0 / (2 * 12) * 3), rel=1e-3)
     assert np.isnan(row(table, "A", "ae").on_file)  # no reps table
+
+
+def test_aes_needed_follow_the_forecast_of_the_same_period(kpis, targets, reps):
+    from forecasting.funnel.headcount import headcount_notes
+
+    plan = build_funnel_plan(targets, kpis, min_records=4)
+    config = FunnelConfig(expected_attainment=0.8)
+    # A: 900 expected in 2027Q1 from 2.25 productive FTE against a target of 1,000
+    table = plan_headcount(targets, plan, kpis, reps, config, expected_bookings={"A": 900.0})
+    ae = row(table, "A", "ae")
+    assert ae.needed == pytest.approx(1000.0 / 900.0 * 2.25)     # the team, scaled to the target
+    assert ae.basis.startswith("forecast: 900 expected in 2027Q1 from 2.2 productive FTE")
+    assert ae.needed_from_history == pytest.approx(1000.0 / (600.0 / (2 * 12) * 3), rel=1e-3)
+    # the attainment cancels: the forecast already says what the team books
+    other = plan_headcount(targets, plan, kpis, reps, FunnelConfig(expected_attainment=0.5),
+                           expected_bookings={"A": 900.0})
+    assert row(other, "A", "ae").needed == pytest.approx(ae.needed)
+    assert row(table, "B", "ae").basis.startswith("history")     # B has no forecast: history
+    notes = headcount_notes(table)
+    assert len(notes) == 1 and "history's bookings per rep and month would say" in notes[0]
+    # a quota set in the plan file wins over both
+    fixed = plan_headcount(targets, plan, kpis, reps, FunnelConfig(quota_per_rep_month=250.0),
+                           expected_bookings={"A": 900.0})
+    assert row(fixed, "A", "ae").basis.startswith("quota_per_rep_month")

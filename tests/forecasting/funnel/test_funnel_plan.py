@@ -117,14 +117,60 @@ def test_open_mqls_lower_only_the_mql_goal(kpis, leads, opportunities):
 
 
 def test_open_mqls_cannot_cover_months_already_past(kpis, leads):
-    # 2027Q1, SQLs 2 months ahead: SQL months Nov 2026 - Jan 2027; the data ends in December.
+    # 2027Q1, SQLs 2 months ahead: SQL months Nov 2026 - Jan 2027; the data ends on 31 December,
+    # so December is over too: the first month anything can still happen in is January.
     targets = pd.DataFrame({"segment": ["A"], "period": ["2027Q1"], "target": [3000.0]})
     scores = pd.DataFrame({"lead_id": ["L9", "L10"], "probability": [0.5, 0.5]})
     plan = build_funnel_plan(targets, kpis, leads=leads, lead_scores=scores, assumptions=FIXED)
     sql = plan[plan["stage"] == "sql"].set_index("period")
     assert sql.index.tolist() == ["2026-11-01", "2026-12-01", "2027-01-01"]
-    assert sql["in_past"].tolist() == [True, False, False]
-    assert sql["expected_from_open"].tolist() == pytest.approx([0.0, 1.0, 0.0])
+    assert sql["in_past"].tolist() == [True, True, False]
+    assert sql["expected_from_open"].tolist() == pytest.approx([0.0, 0.0, 1.0])
+    # made on 15 December, December can still bring SQLs: the open MQLs cover it first
+    mid = build_funnel_plan(targets, kpis, leads=leads, lead_scores=scores, assumptions=FIXED,
+                            as_of="2026-12-15").query("stage == 'sql'").set_index("period")
+    assert mid["in_past"].tolist() == [True, False, False]
+    assert mid["expected_from_open"].tolist() == pytest.approx([0.0, 1.0, 0.0])
+
+
+def test_past_months_show_actual_and_gap_never_still_needed(kpis, opportunities, leads):
+    # 2027Q1 with 60 + 15 + 15 days of lags: every MQL month and the first opportunity months
+    # are before January 2027; the data ends on 31 December 2026.
+    targets = pd.DataFrame({"segment": ["A"], "period": ["2027Q1"], "target": [3000.0]})
+    plan = build_funnel_plan(targets, kpis, opportunities=opportunities, leads=leads,
+                             assumptions=FIXED, open_bookings=pd.Series({"A": 0.0}))
+    past = plan[plan["in_past"]]
+    assert len(past) and (past["still_needed"] == 0).all()
+    assert past["gap"].to_numpy() == pytest.approx((past["required"] - past["actual"]).to_numpy())
+    assert plan.loc[~plan["in_past"], "gap"].isna().all()
+    # January's opportunities were due in November: too late, so nothing is needed below them
+    january = cohort(plan, "A", "2027-01-01")
+    assert january.loc["opportunity", "in_past"] and january.loc["opportunity", "still_needed"] == 0
+    assert january.loc["won", "still_needed"] == pytest.approx(10.0)   # still to close, from new deals
+    # March: opportunities in January (future), SQLs in January, MQLs in December (past)
+    march = cohort(plan, "A", "2027-03-01")
+    assert march.loc["opportunity", "still_needed"] == pytest.approx(40.0)
+    assert march.loc["sql", "still_needed"] == pytest.approx(80.0)
+    assert march.loc["mql", "in_past"] and march.loc["mql", "still_needed"] == 0.0
+    totals = funnel_totals(plan).set_index(["segment", "stage"])
+    assert totals.loc[("A", "mql"), "still_needed"] == 0.0
+    assert totals.loc[("A", "mql"), "due_before_as_of"] == pytest.approx(past.query("stage == 'mql'")["required"].sum())
+    assert totals.loc[("A", "mql"), "gap"] == pytest.approx(past.query("stage == 'mql'")["gap"].sum())
+
+
+def test_open_opportunities_cover_won_deals_earliest_month_first(kpis, opportunities):
+    targets = q2_targets()   # 10 won deals a month at 100 each; no month of 2027Q2 is past
+    plan = build_funnel_plan(targets, kpis, assumptions=FIXED, open_bookings=pd.Series({"A": 1500.0}))
+    won = plan[plan["stage"] == "won"].set_index("for_close_period")
+    # 1,500 of expected bookings = 15 deals at 100: April's 10, then 5 of May's
+    assert won["expected_from_open"].tolist() == pytest.approx([10.0, 5.0, 0.0])
+    assert won["still_needed"].tolist() == pytest.approx([0.0, 5.0, 10.0])
+    opps = plan[plan["stage"] == "opportunity"].set_index("for_close_period")
+    assert opps["still_needed"].tolist() == pytest.approx([0.0, 20.0, 40.0])   # / win rate 0.25
+    assert (plan["required"] == build_funnel_plan(targets, kpis, assumptions=FIXED)["required"]).all()
+    # without a pipeline forecast, the open deals (o5 500, o6 700) count at the win rate
+    fallback = build_funnel_plan(targets, kpis, opportunities=opportunities, assumptions=FIXED)
+    assert fallback.query("stage == 'won'")["expected_from_open"].sum() == pytest.approx(1200 * 0.25 / 100)
 
 
 def test_no_leads_plan_stops_at_opportunities(opportunities, targets):
