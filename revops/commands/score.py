@@ -17,9 +17,9 @@ EPILOG_TRAIN = textwrap.dedent("""\
       revops score train --leads data/leads.csv --out build/scoring
       revops score train --leads hubspot.csv --target "Lifecycle Stage" --positive SQL \\
           --id "Record ID" --time "Create Date" --exclude "Lead Status"
-      revops score train --leads salesforce.csv --target Status --positive Qualified \
+      revops score train --leads salesforce.csv --target Status --positive Qualified \\
           --negative Unqualified          # other values (Working, ...) are open leads
-      revops score train --leads telco_churn.csv --target Churn --positive Yes \
+      revops score train --leads telco_churn.csv --target Churn --positive Yes \\
           --id customerID --time-column none --model-name renewal
       revops score train --leads data/leads.csv --no-register   # a try-out: nothing registered
     writes OUT/metrics.json, lead_scores_holdout.csv, feature_report.csv, deciles.csv and
