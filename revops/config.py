@@ -180,6 +180,15 @@ class MlflowConfig:
         return MlflowConfig(tracking_uri=f"{prefix}{absolute}" + (f"?{query}" if query else ""))
 
 
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class ReportConfig:
+    """How report.html writes the plan: the plan file's ``[report]`` section."""
+
+    currency: Annotated[str | None, Field(
+        min_length=1, max_length=8, pattern=r"^\S+$", description="currency of the amounts (an ISO "
+        "code such as USD or EUR, or a sign such as $); none: amounts without a currency")] = None
+
+
 class PlanConfig(BaseModel):
     """Everything a plan needs apart from the data. Every section has defaults: an empty plan file
     (or none) is a valid plan."""
@@ -200,6 +209,7 @@ class PlanConfig(BaseModel):
     forecast: ForecastConfig = Field(default_factory=ForecastConfig)
     funnel: FunnelConfig = Field(default_factory=FunnelConfig)
     territory: TerritoryConfig = Field(default_factory=TerritoryConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
 
     @field_validator("columns", "derive", "drop_empty")
     @classmethod
