@@ -20,6 +20,7 @@ from revops.report import Section
 
 if TYPE_CHECKING:  # the engines' result types, imported only for the annotations
     from forecasting.api import ForecastResult
+    from forecasting.combine import QuarterForecast
     from forecasting.pipeline import PipelineForecast
     from scoring.model import LeadScorer
     from territory import TerritoryPlan
@@ -43,6 +44,7 @@ class PlanState:
     scoring_model: dict[str, Any] = field(default_factory=dict)  # how the leads were scored
     forecast: "ForecastResult | None" = None
     pipeline: "PipelineForecast | None" = None
+    quarter: "QuarterForecast | None" = None  # the plan quarter's one forecast (both views combined)
     annual_run_rate: pd.Series | None = None  # a year of forecast bookings per segment
     funnel_totals: pd.DataFrame | None = None
     headcount: pd.DataFrame | None = None
