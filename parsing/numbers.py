@@ -57,6 +57,7 @@ _NUMBER = re.compile(
 )
 _INFINITE = re.compile(r"^(?P<sign>[-+\u2212])?\s*(inf|infinity|∞)$", re.IGNORECASE)
 _PLAIN = re.compile(r"[-+]?\d+(\.\d+)?")
+_GROUPED_POINT = re.compile(r"[-+]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?")
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\t": " ", "’": "'"})
 _GROUPS = frozenset(",.' ")
 
@@ -148,6 +149,8 @@ def number_value(value: Any, decimal: Decimal | None = None) -> float | None:
         text = value.strip()
         if decimal != "," and _PLAIN.fullmatch(text):
             return float(text)
+        if decimal != "," and _GROUPED_POINT.fullmatch(text):  # 12,500.50: the common case, fast
+            return float(text.replace(",", ""))
         if text.lower() in PLACEHOLDERS:
             return math.nan
         dot, comma, _ = read_token(text)
