@@ -57,7 +57,8 @@ class QuarterForecast:
     backtest: pd.DataFrame     # BACKTEST_COLUMNS: both views and the combination on past quarters
     period: pd.Period
     weight_pipeline: float     # the time-series view weighs 1 - weight_pipeline
-    rule: str                  # the rule, and the reason for these weights, in words
+    rule: str                  # the rule, in words (:data:`RULE`)
+    reason: str                # why these weights: the backtest's errors, in words
     accuracy: dict[str, float] = field(default_factory=dict)  # backtest mean abs % error per view
     notes: list[str] = field(default_factory=list)
     draws: dict[str, np.ndarray] = field(default_factory=dict)  # combined draws per segment/Total
@@ -255,11 +256,10 @@ def combine_quarter(result: "ForecastResult", pipeline: "PipelineResult", *,
     table = table[TABLE_COLUMNS[:5] + extra + TABLE_COLUMNS[5:]]
     if targets is not None:
         table = _with_targets(table, targets, period, draws)
-    rule = f"{RULE}: {reason}"
     forecast = scale_quarter(result, table, period)
     return QuarterForecast(table=table, forecast=forecast, backtest=backtest, period=period,
-                           weight_pipeline=weight, rule=rule, accuracy=accuracy, notes=notes,
-                           draws=draws)
+                           weight_pipeline=weight, rule=RULE, reason=reason, accuracy=accuracy,
+                           notes=notes, draws=draws)
 
 
 def _with_targets(table: pd.DataFrame, targets: pd.DataFrame, period: pd.Period,

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.ticker import FuncFormatter
 
 from forecasting.results import metric_key
 
@@ -16,7 +18,7 @@ if TYPE_CHECKING:
 def fan_chart(history: pd.DataFrame, forecast: pd.DataFrame, title: str) -> Figure:
     """``history``: period (Period), bookings; ``forecast``: period (YYYY-MM-DD), p10, p50, p90,
     and lo_L/hi_L columns for wider levels. Returns a matplotlib Figure."""
-    fig = Figure(figsize=(8, 4), dpi=100)
+    fig = Figure(figsize=(7, 3.8), dpi=100)
     ax = fig.add_subplot(1, 1, 1)
     hist_x = pd.PeriodIndex(history["period"]).to_timestamp()
     ax.plot(hist_x, history["bookings"].to_numpy(), color="black", lw=1.5, label="history")
@@ -30,10 +32,23 @@ def fan_chart(history: pd.DataFrame, forecast: pd.DataFrame, title: str) -> Figu
     ax.plot(fx, forecast["p50"], color="tab:blue", lw=2, label="p50")
     ax.set_title(title)
     ax.set_ylabel("bookings")
+    ax.yaxis.set_major_formatter(FuncFormatter(_compact))
+    locator = AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8)
+    # Under the axes: the legend never covers the history or the bands.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4, fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
+
+
+def _compact(value: float, _position=None) -> str:
+    """Tick labels in K/M (1.5M) instead of a 1e6 offset."""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= size:
+            return f"{value / size:,.3g}{suffix}"
+    return f"{value:,.0f}"
 
 
 def fan_charts(result: "ForecastResult") -> dict[str, Figure]:

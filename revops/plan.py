@@ -18,7 +18,7 @@ import pandas as pd
 from revops import __version__
 from revops.config import PlanConfig, config_to_toml
 from revops.errors import RevopsError, is_user_error
-from revops.headline import headline_section
+from revops.headline import guide_section, headline_section, headline_summary
 from revops.inputs import InputBundle, load_inputs
 from revops.outputs import atomic_output_dir, check_output_dir, write_json
 from revops.progress import Progress
@@ -129,13 +129,15 @@ def run_plan(
                                state, registry_decision)
             write_json(tmp / "summary.json", summary)
             (tmp / "plan.toml").write_text(config_to_toml(config), encoding="utf-8")
-            headline = headline_section(state, bundle.tables.get("targets"), period)
-            sections = ([headline] if headline else []) + [inputs_section(bundle, as_of, period)]
+            currency = config.report.currency
+            headline = headline_section(state, bundle.tables.get("targets"), period, currency)
+            sections = ([headline] if headline else []) + [guide_section(period, as_of, currency)]
+            sections += [inputs_section(bundle, as_of, period)]
             sections += [o.section for o in outcomes.values() if o.section is not None]
             page = render_report(
                 f"Quarterly revenue plan {period}",
                 f"Data: {Path(data_dir).name} - as of {as_of.date()} - revops {__version__} - seed {config.seed}",
-                sections,
+                sections, currency=currency,
             )
             (tmp / "report.html").write_text(page, encoding="utf-8")
             mlflow.log_artifact(str(tmp / "summary.json"))
@@ -213,6 +215,8 @@ def _summary(bundle, config, as_of, period, outcomes, run_id, state: PlanState,
             for t in bundle.sources
         },
         "unassigned_accounts": bundle.counts.get("unassigned_accounts"),
+        # One headline per segment, the numbers report.html's first table shows.
+        "headline": headline_summary(state, bundle.tables.get("targets"), period, config.report.currency),
         "notes": list(bundle.notes) + [n for o in outcomes.values() for n in o.notes],
         "steps": {name: {"status": o.status, **o.summary} for name, o in outcomes.items()},
     }

@@ -176,12 +176,14 @@ def _segment_kpis(out: _Rows, opps: pd.DataFrame, leads: pd.DataFrame | None, sq
     n_open = len(open_opps)
     out.add("open_opportunities", n_open, n_open, method="open deals at the as-of date",
             start=as_of, end=as_of)
-    out.add("open_pipeline_amount", open_opps["amount"].fillna(0.0).sum(), n_open,
+    # Open deals without any amount (exports that price a deal only when it closes) leave the
+    # open amount unknown (n/a), not zero.
+    out.add("open_pipeline_amount", open_opps["amount"].sum(min_count=1) if n_open else 0.0, n_open,
             method="amount of open deals at the as-of date", start=as_of, end=as_of)
     if targets is not None:
         for t in targets.itertuples():
             in_period = open_opps["close_date"].isna() | open_opps["close_date"].between(t.start, t.end)
-            amount = open_opps.loc[in_period, "amount"].fillna(0.0).sum()
+            amount = open_opps.loc[in_period, "amount"].sum(min_count=1) if in_period.any() else 0.0
             out.add("pipeline_coverage", amount / t.target if t.target > 0 else np.nan, int(in_period.sum()),
                     detail=str(t.period), start=t.start, end=t.end,
                     method="open amount closing in the period (or undated) / target")

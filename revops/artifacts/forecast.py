@@ -12,11 +12,17 @@ from revops.flags import config_as_params
 from revops.outputs import write_csv, write_json
 
 
-def write_forecast(folder: Path, result: ForecastResult, pipeline=None) -> dict[str, Path]:
-    """Every forecast output into ``folder``; ``pipeline`` (a PipelineResult) adds its tables."""
+def write_forecast(folder: Path, result: ForecastResult, pipeline=None, quarter=None) -> dict[str, Path]:
+    """Every forecast output into ``folder``; ``pipeline`` (a PipelineResult) adds its tables;
+    ``quarter`` (a ``forecasting.combine.QuarterForecast``) makes forecast.csv and the fan charts
+    show the combined plan quarter, and adds quarter.csv and quarter_backtest.csv."""
+    import dataclasses
+
     import joblib
 
     folder.mkdir(parents=True, exist_ok=True)
+    if quarter is not None:
+        result = dataclasses.replace(result, forecast=quarter.forecast)
     paths = {
         "forecast": write_csv(folder / "forecast.csv", result.forecast),
         "backtest": write_csv(folder / "backtest.csv", result.backtest),
@@ -27,7 +33,11 @@ def write_forecast(folder: Path, result: ForecastResult, pipeline=None) -> dict[
         deals = pipeline.open_deals.assign(created=pipeline.open_deals["created"].dt.strftime("%Y-%m-%d"))
         paths["open_deals"] = write_csv(
             folder / "open_deals.csv",
-            deals[["opportunity_id", "segment", "created", "amount", "stage", "probability"]])
+            deals[["opportunity_id", "segment", "created", "amount", "stage", "probability"]
+                  + (["amount_estimated"] if "amount_estimated" in deals.columns else [])])
+    if quarter is not None:
+        paths["quarter"] = write_csv(folder / "quarter.csv", quarter.table)
+        paths["quarter_backtest"] = write_csv(folder / "quarter_backtest.csv", quarter.backtest)
     paths.update(save_figures(fan_charts(result), folder / "plots", dpi=100))
     joblib.dump(result.models, folder / "models.joblib")
     paths["models"] = folder / "models.joblib"
