@@ -113,3 +113,28 @@ def test_lead_features_are_numbers(name, budget, employees, minutes):
     raw = pd.read_csv(DATA / name, sep=None, engine="python", dtype=str, encoding="cp1252")
     raw_kinds = {s.name: s.kind for s in infer_schema(raw, target="is_sql", id_col="lead_id")}
     assert raw_kinds["budget"] == "numeric"  # the scorer alone reads the text the same way
+
+
+def test_per_table_file_settings_reach_the_reader():
+    from revops.io import InputFileError
+
+    sheet = DataConfig(per_table={"opportunities": {"sheet": "opportunities"}})  # matched loosely
+    assert read_input(DATA / "excel_workbook.xlsx", "opportunities", sheet)["amount"].tolist() == AMOUNTS
+    with pytest.raises(InputFileError, match="no sheet named 'Deals'"):
+        read_input(DATA / "excel_workbook.xlsx", "opportunities",
+                   DataConfig(per_table={"opportunities": {"sheet": "Deals"}}))
+    cp1252 = DataConfig(encoding="cp1252")
+    assert read_input(DATA / "european_excel.csv", "opportunities", cp1252)["amount"].tolist() == AMOUNTS
+
+
+def test_the_plan_command_takes_the_reading_flags(capsys, tmp_path):
+    from revops.cli import main
+
+    plan_file = tmp_path / "plan.toml"
+    plan_file.write_text('[data]\ndate_order = "DMY"\n\n[data.per_table.targets]\ndecimal = "."\n')
+    assert main(["plan", "--config", str(plan_file), "--print-config", "--decimal", ","]) == 0
+    printed = capsys.readouterr().out
+    assert 'decimal = ","' in printed and 'date_order = "DMY"' in printed
+    assert '[data.per_table.targets]\ndecimal = "."' in printed
+    assert main(["plan", "--print-config", "--date-order", "DYM"]) == 2
+    assert "--date-order" in capsys.readouterr().err
