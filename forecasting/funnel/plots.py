@@ -78,9 +78,10 @@ def plot_monthly_goals(plan: pd.DataFrame) -> Figure:
             ax.plot(x, still.where(still > 0).to_numpy(), marker="o", color=COLORS[stage],
                     label=STAGE_LABELS[stage])
         ax.set_yscale("log")
-        plain = FuncFormatter(lambda v, _p: f"{v:,.0f}" if v >= 1 else f"{v:g}")
-        ax.yaxis.set_major_formatter(plain)
-        ax.yaxis.set_minor_formatter(plain)  # within a decade the minor ticks carry the labels
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+        # within a decade the minor ticks carry the labels: 2s and 5s only, so they stay legible
+        ax.yaxis.set_minor_formatter(FuncFormatter(
+            lambda v, _p: f"{v:,.0f}" if v >= 1 and f"{v:.0e}"[0] in "25" else ""))
         ax.set_title(segment, fontsize=9, loc="left")
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,

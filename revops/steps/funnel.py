@@ -65,7 +65,7 @@ def top_drivers(sensitivity: pd.DataFrame, n: int = TOP_DRIVERS) -> pd.DataFrame
     out = pd.DataFrame({"assumption": [a.replace("_", " ") for a in wide.index]})
     for change in wide.columns:
         out[f"{'+' if change > 0 else '-'}{abs(change):.0%} moves the MQL goal by"] = wide[change].to_numpy()
-    out["base"] = base
+    out.attrs["base"] = base  # the MQLs still needed before any move (said in the caption)
     return out
 
 
@@ -85,7 +85,7 @@ def funnel_section(ctx: StepContext, result) -> Section:
         totals, f"Funnel goals for {ctx.plan_period}", key=("segment", "stage"),
         kinds={c: "count" for c in totals.columns if c not in ("segment", "stage")},
         labels={"due_before_as_of": "Due in past months", "actual": "Happened",
-                "gap": "Gap (due - happened)", "expected_from_open": "Expected from open pipeline/leads",
+                "gap": "Gap (due − happened; − is ahead)", "expected_from_open": "Expected from open pipeline/leads",
                 "still_needed": "Still needed from now"}))
     head = _readable(result.headcount)
     head["role"] = head["role"].str.upper()
@@ -108,10 +108,11 @@ def funnel_section(ctx: StepContext, result) -> Section:
     section.tables.append(Table(kpis, "Funnel KPIs (* = built on too few records)",
                                 key=("kpi",), kinds={c: "text" for c in kpis.columns}))
     drivers = top_drivers(result.sensitivity)
+    base = drivers.attrs.get("base")
     section.tables.append(Table(
-        drivers, f"The {TOP_DRIVERS} assumptions that move the MQLs still needed most (all segments)",
+        drivers, f"The {TOP_DRIVERS} assumptions that move the MQLs still needed most (all segments"
+        + (f", {base:,.0f} MQLs still needed as planned)" if base is not None else ")"),
         key=("assumption",), kinds={c: "count" for c in drivers.columns if c != "assumption"},
-        labels={"base": "MQLs still needed"},
         empty_note=("no assumption changes the MQLs still needed: every MQL month of the plan "
                     "period is over, or the plan has no MQL stage (sensitivity.csv has the detail)")))
     for name, caption in (("funnel", "The funnel per segment: required, happened and still needed"),

@@ -155,6 +155,7 @@ def test_top_drivers_keep_the_largest_effects_only():
     table = top_drivers(pd.DataFrame(rows), n=3)
     assert table["assumption"].tolist() == ["g", "f", "e"]
     assert table["+10% moves the MQL goal by"].tolist() == [70.0, 60.0, 50.0]
+    assert table.attrs["base"] == 100.0 and "base" not in table.columns
     zero = pd.DataFrame(rows).assign(delta=0.0)
     assert top_drivers(zero).empty
 

@@ -204,3 +204,14 @@ def test_kpi_summary_flags_thin_values(kpis):
     assert table.loc["win_rate", "B"] == "33.3%*"  # 3 closed deals < 4
     assert table.loc["avg_deal_size", OVERALL] == "400"
     assert table.loc["pipeline_coverage 2027Q1", "A"] == "0.50*"  # one open deal behind it
+
+
+def test_open_deals_without_amounts_leave_the_open_amount_unknown(opportunities, targets):
+    # an export that prices a deal only when it closes: the open amount is n/a, not 0
+    unpriced = opportunities.assign(amount=opportunities["amount"].where(opportunities["is_won"].notna()))
+    kpis = compute_kpis(unpriced, None, targets, as_of=AS_OF)
+    assert kpi(kpis, "A", "open_opportunities").value == 2
+    assert np.isnan(kpi(kpis, "A", "open_pipeline_amount").value)
+    assert np.isnan(kpi(kpis, "A", "pipeline_coverage", "2027Q1").value)
+    assert kpi(kpis, "B", "open_pipeline_amount").value == 0.0         # no open deal: nothing open
+    assert kpi_summary(kpis).set_index("kpi").loc["open_pipeline_amount", "A"] == "n/a"
