@@ -12,7 +12,7 @@ negative ones.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
 import numpy as np
@@ -467,8 +467,7 @@ def _positions(mask: np.ndarray) -> tuple[int, ...]:
 
 
 def _shift(problem: InputProblem, positions: np.ndarray) -> InputProblem:
-    from dataclasses import replace
-
+    """A problem found in a part of a column, with the part's rows as the column's."""
     return replace(problem, rows=tuple(int(positions[r]) for r in problem.rows))
 
 
