@@ -82,7 +82,7 @@ def plot_monthly_goals(plan: pd.DataFrame) -> Figure:
         # within a decade the minor ticks carry the labels: 2s and 5s only, so they stay legible
         ax.yaxis.set_minor_formatter(FuncFormatter(
             lambda v, _p: f"{v:,.0f}" if v >= 1 and f"{v:.0e}"[0] in "25" else ""))
-        ax.set_title(segment, fontsize=9, loc="left")
+        ax.set_title(segment, fontsize=9)
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
                       title="still needed\n(dashed: required,\nx: happened)", title_fontsize=7)

@@ -111,13 +111,21 @@ def test_funnel_scenarios_move_the_goals_as_the_arithmetic_says(crm):
         "deal size +25%": scaled_assumptions(kpis, targets, {"avg_deal_size": 0.25}, base),
     }
     result = funnel_scenarios(targets, kpis, scenarios, reps=crm["reps"], opportunities=opportunities, leads=leads)
-    mql = result.goal_changes("base", stage="mql").set_index("segment")
-    sql = result.goal_changes("base", stage="sql").set_index("segment")
-    # No lead scores: nothing is netted off, so the goals scale exactly with the assumptions.
+    mql = result.goal_changes("base", stage="mql", column="required").set_index("segment")
+    sql = result.goal_changes("base", stage="sql", column="required").set_index("segment")
+    # The gross requirements scale exactly with the assumptions.
     assert np.allclose(mql["mql->sql -20% %"], 100 * (1 / 0.8 - 1))
     assert np.allclose(sql["mql->sql -20% %"], 0.0)
     assert np.allclose(mql["target +15% %"], 15.0)
     assert np.allclose(mql["deal size +25% %"], 100 * (1 / 1.25 - 1))
+    # What is still needed from today moves with them where anything is still needed (a segment
+    # whose MQL months are all over needs none in any scenario: no change to show, NaN).
+    still = result.goal_changes("base", stage="mql").set_index("segment")
+    assert still["mql->sql -20% %"].notna().sum() >= 2
+    assert np.allclose(still["mql->sql -20% %"].dropna(), 100 * (1 / 0.8 - 1))
+    assert np.allclose(still["deal size +25% %"].dropna(), 100 * (1 / 1.25 - 1))  # the open pipeline's deals too
+    # the open pipeline's expected bookings stay as they are: the rest of a larger target grows faster
+    assert (still["target +15% %"].dropna() >= 15.0 - 1e-9).all()
     assert set(result.headcount["scenario"]) == set(scenarios)
     with pytest.raises(ForecastInputError, match="cannot scale"):
         scaled_assumptions(kpis, targets, {"target": 0.1}, base)
