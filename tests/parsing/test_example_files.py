@@ -138,3 +138,20 @@ def test_the_plan_command_takes_the_reading_flags(capsys, tmp_path):
     assert '[data.per_table.targets]\ndecimal = "."' in printed
     assert main(["plan", "--print-config", "--date-order", "DYM"]) == 2
     assert "--date-order" in capsys.readouterr().err
+
+
+def test_a_folder_tells_what_one_file_cannot_and_a_setting_settles_the_rest(tmp_path):
+    import shutil
+
+    from revops.inputs import InputsError, load_inputs
+
+    shutil.copy(DATA / "ambiguous_amounts.csv", tmp_path / "opportunities.csv")
+    with pytest.raises(InputsError, match="'amount': 3 value.* read differently with a decimal comma"):
+        load_inputs(tmp_path)
+    settled = load_inputs(tmp_path, reading=DataConfig(per_table={"opportunities": {"decimal": ","}}))
+    assert settled.tables["opportunities"]["amount"].tolist() == [12345.0, 1200.0, 980.0, 3500.0]
+    # Another file of the folder writes decimals with a comma: the folder is European.
+    (tmp_path / "reps.csv").write_text("rep_id;segment;region;capacity\nR1;SMB;EMEA;0,5\nR2;SMB;EMEA;1\n")
+    told = load_inputs(tmp_path)
+    assert told.tables["opportunities"]["amount"].tolist() == [12345.0, 1200.0, 980.0, 3500.0]
+    assert told.tables["reps"]["capacity"].tolist() == [0.5, 1.0]
