@@ -62,12 +62,13 @@ def forecast_section(ctx: StepContext, result, pipeline, quarter, source: str, n
         f"business) and the time-series view (the quarter's months forecast from past bookings) "
         f"combined: {quarter.rule}. Here: {quarter.reason}.{said}")
     table = quarter.table.copy()
+    # (the weights are one pair for every segment: the paragraph above gives them)
     columns = [c for c in ("segment", "target", "p50", "p10", "p90", "p_target", "gap_to_target",
-                           "pipeline_p50", "time_series_p50", "weight_pipeline") if c in table.columns]
+                           "pipeline_p50", "time_series_p50") if c in table.columns]
     section.tables.append(Table(
         table[columns], f"{period}: the forecast per segment", key=("segment",),
         labels={"p50": "Forecast (P50)", "p10": "P10 (low)", "p90": "P90 (high)",
-                "weight_pipeline": "Weight on pipeline view"}))
+                "gap_to_target": "Gap to target (− is ahead)"}))
     pipe = pipeline.table
     keep = [c for c in ("segment", "closed_to_date", "open_deals", "amounts_estimated", "open_pipeline",
                         "weighted_pipeline", "expected_new", "p50") if c in pipe.columns]
