@@ -31,8 +31,8 @@ CACHE_SIZE = 4096  # distinct raw values remembered per categorical field
 COLUMNS_MIN = 16   # from this many leads, encode column by column (scoring.service.columns)
 # What the published schema promises for text in number, yes/no and date fields (a subset of
 # what is read: the schema must never admit a value that is then rejected).
-NUMBER_TEXT = (r"^([-+]?([0-9]{1,30}(\.[0-9]{0,30})?|\.[0-9]{1,30})([eE][-+]?[0-9]{1,2})?"
-               r"|[0-9]{1,3}(,[0-9]{3}){1,6}|n/a|N/A|unknown|)$")
+NUMBER_TEXT = (r"^([-+]?([0-9]{1,30}(\.[0-9]{1,30})?|\.[0-9]{1,30})([eE][-+]?[0-9]{1,2})?"
+               r"|[1-9][0-9]{0,2}(,[0-9]{3}){1,6}|n/a|N/A|unknown|)$")
 BOOLEAN_TEXT = ["yes", "no", "Yes", "No", "true", "false", "True", "False", "y", "n", "1", "0", ""]
 DATE_TEXT = r"^(19|20|21)[0-9]{2}-"
 
