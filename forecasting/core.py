@@ -325,9 +325,10 @@ def _backend_context(backend: str | None, scheduler: str | None):
     import joblib
 
     if backend == "dask":
-        from distributed import Client
+        from forecasting.cluster import connect
 
-        client = Client(scheduler) if isinstance(scheduler, str) else scheduler
+        # a short connect timeout and a message naming the fix (missing extra, no scheduler)
+        client = connect(scheduler) if isinstance(scheduler, str) else scheduler
         try:
             with joblib.parallel_backend("dask"):
                 yield
