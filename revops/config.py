@@ -21,11 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.dataclasses import dataclass
 from typing_extensions import TypedDict
 
-from forecasting import ForecastConfig
-from forecasting.funnel import FunnelConfig
-from scoring import ScoringConfig
-from scoring.config import MODEL_NAME_PATTERN
-from territory import TerritoryConfig
+# The engines' configuration modules, not their packages: `revops --help` builds every flag from
+# these and must not import the engines' libraries (scikit-learn, PuLP, matplotlib...).
+from forecasting.config import ForecastConfig
+from forecasting.funnel.config import FunnelConfig
+from scoring.config import MODEL_NAME_PATTERN, ScoringConfig
+from territory.config import TerritoryConfig
+from territory.compensation import CompensationConfig
 
 from revops.errors import ConfigError, config_error
 
@@ -210,6 +212,7 @@ class PlanConfig(BaseModel):
     funnel: FunnelConfig = Field(default_factory=FunnelConfig)
     territory: TerritoryConfig = Field(default_factory=TerritoryConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    compensation: CompensationConfig = Field(default_factory=CompensationConfig)
 
     @field_validator("columns", "derive", "drop_empty")
     @classmethod

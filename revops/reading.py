@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
-from parsing import Conventions, InputProblem, found_values, told_by
 from revops.config import DataConfig, FileReading
 from revops.flags import add_config_flags, config_from_flags
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from parsing import Conventions, InputProblem
+
+# numpy, pandas and the parsing layer are imported where a file is read: every command adds the
+# reading flags, and `revops <command> --help` must not pay for pandas.
 
 READING_FIELDS = ("decimal", "date_order", "encoding")
 TITLE = "reading the files (the plan file's [data] section)"
@@ -56,6 +60,11 @@ def decimal_point_problems(frame: pd.DataFrame, path: str | os.PathLike[str],
     parsing layer sees their text)."""
     if decimal != "," or not str(path).lower().endswith(TEXT_SUFFIXES):
         return []
+    import numpy as np
+    import pandas as pd
+
+    from parsing import InputProblem, found_values
+
     problems = []
     for name in frame.columns:
         column = frame[name]
@@ -78,6 +87,8 @@ def decimal_point_problems(frame: pd.DataFrame, path: str | os.PathLike[str],
 
 def conventions(reading: FileReading) -> Conventions:
     """The decimal separator and date order a user set for a file (None where not set)."""
+    from parsing import Conventions
+
     return Conventions(reading.decimal, reading.date_order)
 
 
@@ -91,6 +102,7 @@ def read_input(path: str | os.PathLike[str], table: str | None = None,
     refusal of what stays ambiguous; ``keep``: columns left as they are (a label, an id);
     ``like``: the table whose ``[data.per_table]`` settings apply (default: ``[data]``'s).
     """
+    from parsing import told_by
     from revops.contracts import DataContractError, type_features, validate
 
     data = data or DataConfig()
