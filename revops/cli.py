@@ -16,10 +16,12 @@ from typing import Iterator, Sequence
 
 from revops import __version__
 from revops.commands import forecast, funnel, plan, sample_data, score, territory
+from revops.commands import compensation
 from revops.errors import is_user_error
 
 # Order is the order shown in ``revops --help``.
 COMMANDS = (sample_data, plan, score, forecast, funnel, territory)
+COMMANDS += (compensation,)
 
 DESCRIPTION = textwrap.dedent(
     """\
