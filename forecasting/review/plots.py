@@ -1,0 +1,75 @@
+"""Figures of a review: SLA compliance by month and segment, plan vs actual by stage."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from forecasting.review.plan_vs_actual import STAGE_ORDER  # noqa: E402
+from forecasting.review.sla import ALL  # noqa: E402
+
+STAGE_NAMES = {"mql": "MQLs", "sql": "SQLs", "opportunity": "Opportunities", "won": "Won deals"}
+
+
+def plot_sla_compliance(summary: pd.DataFrame, title: str = "SLA compliance by month"):
+    """Two panels: first touch within the SLA, and cadence met, per month, one line per segment."""
+    rows = summary[summary["month"] != ALL]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    for ax, column, name in ((axes[0], "first_touch_in_sla_share", "First touch within the SLA"),
+                             (axes[1], "cadence_met_share", "Cadence met (window over)")):
+        for segment, part in rows.groupby("segment", sort=False):
+            style = {"color": "black", "linewidth": 2.2} if segment == ALL else {"linewidth": 1.2, "alpha": 0.8}
+            ax.plot(part["month"], part[column], label="All segments" if segment == ALL else segment, **style)
+        ax.set_title(name)
+        ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ticks = sorted(rows["month"].unique())
+        step = max(1, len(ticks) // 8)
+        ax.set_xticks(ticks[::step])
+        ax.tick_params(axis="x", rotation=45)
+        ax.grid(alpha=0.3)
+    axes[1].legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_plan_vs_actual(stage_totals: pd.DataFrame, title: str = "Last plan vs actual by stage"):
+    """Attainment (actual / planned) per stage and segment; the bottleneck stage is outlined."""
+    frame = stage_totals.copy()
+    segments = list(dict.fromkeys(frame["segment"]))
+    stages = [s for s in STAGE_ORDER if s in set(frame["stage"])]
+    fig, ax = plt.subplots(figsize=(9, 4))
+    width = 0.8 / max(len(segments), 1)
+    x = np.arange(len(stages))
+    for i, segment in enumerate(segments):
+        part = frame[frame["segment"] == segment].set_index("stage").reindex(stages)
+        bars = ax.bar(x + i * width, part["attainment"].fillna(0).to_numpy(), width,
+                      label="All segments" if segment == ALL else segment)
+        for bar, flagged in zip(bars, part["bottleneck"].fillna(False).astype(bool)):
+            if flagged:
+                bar.set_edgecolor("red")
+                bar.set_linewidth(2.5)
+    ax.axhline(1.0, color="black", linewidth=1, linestyle="--")
+    ax.set_xticks(x + width * (len(segments) - 1) / 2)
+    ax.set_xticklabels([STAGE_NAMES.get(s, s) for s in stages])
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_ylabel("actual / planned")
+    ax.set_title(title + " (red outline: bottleneck)")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def review_figures(result) -> dict:
+    """{"sla_compliance": Figure} when there are activities, {"plan_vs_actual": Figure} with a plan."""
+    figures = {}
+    if result.has_activities and len(result.sla_summary):
+        figures["sla_compliance"] = plot_sla_compliance(result.sla_summary)
+    if result.stage_totals is not None and len(result.stage_totals):
+        figures["plan_vs_actual"] = plot_plan_vs_actual(result.stage_totals)
+    return figures
