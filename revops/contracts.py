@@ -81,6 +81,11 @@ CONTRACTS: dict[str, TableContract] = {
             C("is_sql", "raw", required=False, description="label: became an SQL (empty = still open)"),
             C("segment", "text", required=False, nullable=True),
             C("account_id", "text", required=False, nullable=True),
+            C("owner_rep_id", "text", required=False, nullable=True, description="the rep working the lead"),
+            C("disposition", "text", required=False, nullable=True,
+              description="sales' verdict: accepted / rejected (empty = not decided)"),
+            C("rejection_reason", "text", required=False, nullable=True,
+              description="why sales rejected the lead"),
         ),
         key=("lead_id",),
         description="one row per marketing-qualified lead; any other column is a feature",
@@ -154,6 +159,20 @@ CONTRACTS: dict[str, TableContract] = {
         (C("segment", "text"), C("period", "period"),
          C("target", "number", nonnegative=True, max_abs=MAX_MONEY)),
         key=("segment", "period"),
+    ),
+    "activities": TableContract(
+        "activities",
+        (
+            C("activity_id", "id"),
+            C("lead_id", "id", description="the lead worked (in the leads table)"),
+            C("at", "date", description="when the activity happened (date and time)"),
+            C("channel", "text", description="call / email / meeting / other"),
+            C("rep_id", "text", required=False, nullable=True),
+            C("outcome", "text", required=False, nullable=True,
+              description="free text; 'accepted' or 'rejected: <reason>' records sales' verdict"),
+        ),
+        key=("activity_id",),
+        description="one row per touch of a lead (calls, emails, meetings)",
     ),
 }
 TABLES = tuple(CONTRACTS)
