@@ -104,6 +104,8 @@ CONTRACTS: dict[str, TableContract] = {
             C("is_won", "flag", nullable=True, description="1 won, 0 lost, empty = open"),
             C("owner_rep_id", "text", required=False, nullable=True),
             C("closed_at", "date", required=False, nullable=True),
+            C("type", "text", required=False, nullable=True,
+              description="new / renewal / expansion (empty: new business)"),
         ),
         key=("opportunity_id",),
     ),
@@ -157,8 +159,35 @@ CONTRACTS: dict[str, TableContract] = {
     "targets": TableContract(
         "targets",
         (C("segment", "text"), C("period", "period"),
-         C("target", "number", nonnegative=True, max_abs=MAX_MONEY)),
-        key=("segment", "period"),
+         C("target", "number", nonnegative=True, max_abs=MAX_MONEY),
+         C("type", "text", required=False, nullable=True,
+           description="new / renewal / expansion (empty: new business); the funnel works back the new part")),
+        key=("segment", "period", "type"),
+    ),
+    "subscriptions": TableContract(
+        "subscriptions",
+        (
+            C("subscription_id", "id", description="one row per subscription; a renewal is a new row"),
+            C("account_id", "id"),
+            C("segment", "text"),
+            C("start_date", "date", description="first day of service"),
+            C("end_date", "date", nullable=True, description="last day of service; empty: open-ended"),
+            C("arr", "number", nonnegative=True, max_abs=MAX_MONEY, description="annual recurring revenue"),
+            C("product", "text", required=False, nullable=True),
+        ),
+        key=("subscription_id",),
+        description="recurring contracts per account (ARR, renewals, churn)",
+    ),
+    "spend": TableContract(
+        "spend",
+        (
+            C("period", "period"),
+            C("segment", "text"),
+            C("amount", "number", nonnegative=True, max_abs=MAX_MONEY, description="marketing and sales cost"),
+            C("channel", "text", required=False, nullable=True),
+        ),
+        key=("period", "segment", "channel"),
+        description="marketing and sales spend per period and segment (CAC, cost per lead, ROI)",
     ),
     "activities": TableContract(
         "activities",
@@ -534,9 +563,12 @@ def _bounds(column: Column, raw: pd.Series, reading: NumberReading) -> list[Inpu
 
 def _check_key(out: pd.DataFrame, contract: TableContract) -> list[str]:
     key = [k for k in contract.key if k in out.columns]
-    if not key or len(key) != len(contract.key):
+    # An optional key column that is absent leaves the rest as the key (targets without type).
+    absent = [k for k in contract.key if k not in out.columns]
+    if not key or any(contract.column(k).required for k in absent):
         return []
-    dup = out.duplicated(subset=key, keep=False).to_numpy() & out[key].notna().all(axis=1).to_numpy()
+    needed = [k for k in key if contract.column(k).required]  # an empty optional part is a value
+    dup = out.duplicated(subset=key, keep=False).to_numpy() & out[needed].notna().all(axis=1).to_numpy()
     if not dup.any():
         return []
     label = " + ".join(key)

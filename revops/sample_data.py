@@ -336,6 +336,9 @@ def generate(
         # A stretch of 10% over the expected demand, rounded as a CFO would.
         "target": [round(expected_bookings(quarter_months, s, start).sum() * 1.10, -4) for s in SEGMENTS],
     })
+    revenue_rng = np.random.default_rng([seed, 18])  # its own stream: the tables above keep their bytes
+    subscriptions, subscriptions_truth = _subscriptions(revenue_rng, accounts, start, as_of_ts)
+    spend, cac_truth = _spend(revenue_rng, subscriptions, start, as_of_ts)
     out = Path(out_dir)
     (out / "truth").mkdir(parents=True, exist_ok=True)
     paths = {
@@ -344,10 +347,133 @@ def generate(
         "leads_truth": out / "truth" / "leads_truth.csv",
         "opportunities_truth": out / "truth" / "opportunities_truth.csv",
         "demand": out / "truth" / "demand.csv",
+        "subscriptions": out / "subscriptions.csv", "spend": out / "spend.csv",
+        "subscriptions_truth": out / "truth" / "subscriptions_truth.csv",
+        "cac_truth": out / "truth" / "cac_truth.csv",
     }
     tables = {"leads": leads, "opportunities": opportunities, "accounts": accounts, "reps": reps,
               "targets": targets, "leads_truth": leads_truth, "opportunities_truth": opp_truth,
-              "demand": demand}
+              "demand": demand, "subscriptions": subscriptions, "spend": spend,
+              "subscriptions_truth": subscriptions_truth, "cac_truth": cac_truth}
     for name, frame in tables.items():
         frame.to_csv(paths[name], index=False, lineterminator="\n")
     return paths
+
+
+# Recurring revenue (issue 18): subscriptions and spend from a random stream of their own, so
+# the tables above stay byte-identical for a seed. The renewal hazard is known: logit P(renew).
+RENEW_INTERCEPT = 1.45
+RENEW_SEGMENT = {"SMB": -0.45, "Mid-Market": 0.0, "Enterprise": 0.55}
+RENEW_REGION = {"AMER": 0.0, "EMEA": 0.15, "APAC": -0.3}
+RENEW_INDUSTRY = dict(zip(INDUSTRIES, (0.3, 0.2, 0.1, 0.0, -0.25, -0.4, -0.1, 0.0, 0.1, 0.25)))
+RENEW_PRODUCT = {"Core": 0.0, "Analytics": -0.4, "Platform": -0.15}
+RENEW_PER_RENEWAL = 0.3  # each renewal so far (up to three) makes the next one likelier
+SUBSCRIPTION_ARR = {"SMB": 12_000, "Mid-Market": 45_000, "Enterprise": 170_000}
+TRUE_CAC = {"SMB": 9_000, "Mid-Market": 40_000, "Enterprise": 160_000}  # spend per new customer
+SPEND_CHANNELS = {"Paid Search": 0.3, "Events": 0.25, "Content": 0.15, "Sales": 0.3}
+CUSTOMER_SHARE = 0.7  # accounts that are or were customers
+OPEN_ENDED_SHARE = 0.04  # monthly contracts without an end date (they do not churn here)
+ADD_ON_RATE = 0.25  # chance per term that an account buys an add-on product, co-terminated
+
+
+def true_renewal_probability(segment: str, region: str, industry: str, product: str, renewals: int) -> float:
+    z = (RENEW_INTERCEPT + RENEW_SEGMENT[segment] + RENEW_REGION[region] + RENEW_INDUSTRY[industry]
+         + RENEW_PRODUCT[product] + RENEW_PER_RENEWAL * min(renewals, 3))
+    return float(1 / (1 + np.exp(-z)))
+
+
+def _subscriptions(rng: np.random.Generator, accounts: pd.DataFrame, start: pd.Timestamp,
+                   as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Subscriptions of the customer accounts (acquired over the three years before ``start``
+    and up to ``as_of``), renewed or not each year by the known hazard, with add-ons and price
+    changes at renewal; simulated a year past ``as_of`` so the truth knows the coming renewals.
+    Returns the export (rows started by ``as_of``) and the truth of every renewal decision."""
+    customers = accounts[rng.random(len(accounts)) < CUSTOMER_SHARE].reset_index(drop=True)
+    first = start - pd.DateOffset(years=3)
+    span = (as_of - first).days
+    acquired = first + pd.to_timedelta(rng.integers(0, span + 1, len(customers)), unit="D")
+    horizon = as_of + pd.DateOffset(years=1)
+    rows: list[dict] = []
+    counter = 0
+
+    def new_row(account, segment, product, begin, end, arr, renewals):
+        nonlocal counter
+        counter += 1
+        rows.append({"subscription_id": f"S{counter:06d}", "account_id": account, "segment": segment,
+                     "product": product, "start_date": begin, "end_date": end, "arr": float(arr),
+                     "renewals": renewals})
+        return rows[-1]
+
+    for c, day in zip(customers.itertuples(index=False), acquired):
+        arr = round(SUBSCRIPTION_ARR[c.segment] * rng.lognormal(-0.1, 0.5), -1)
+        if rng.random() < OPEN_ENDED_SHARE:
+            new_row(c.account_id, c.segment, "Core", day, pd.NaT, arr, 0)
+            continue
+        term_end = day + pd.DateOffset(years=1) - pd.Timedelta(days=1)
+        live = [new_row(c.account_id, c.segment, "Core", day, term_end, arr, 0)]
+        while live and live[0]["start_date"] <= horizon:
+            term_start, term_end = live[0]["start_date"], live[0]["end_date"]
+            if rng.random() < ADD_ON_RATE and not any(r["product"] != "Core" for r in live):
+                offset = int(rng.integers(30, 300))
+                product = "Analytics" if rng.random() < 0.6 else "Platform"
+                add_arr = round(live[0]["arr"] * rng.uniform(0.2, 0.5), -1)
+                live.append(new_row(c.account_id, c.segment, product, term_start + pd.Timedelta(days=offset),
+                                    term_end, add_arr, 0))
+            renewed = []
+            next_start = term_end + pd.Timedelta(days=1)
+            for sub in live:
+                p = true_renewal_probability(c.segment, c.region, c.industry, sub["product"], sub["renewals"])
+                sub["true_p_renew"] = p
+                sub["renews"] = bool(rng.random() < p)
+                if sub["renews"]:
+                    # Price changes at renewal: mostly a small uplift, sometimes a cut.
+                    arr = round(sub["arr"] * rng.lognormal(0.03, 0.1), -1)
+                    nxt = new_row(c.account_id, c.segment, sub["product"], next_start,
+                                  next_start + pd.DateOffset(years=1) - pd.Timedelta(days=1), arr,
+                                  sub["renewals"] + 1)
+                    sub["renewed_by"], sub["renewed_arr"] = nxt["subscription_id"], nxt["arr"]
+                    renewed.append(nxt)
+            # The add-on may renew while the core product lapses: it carries the account on.
+            renewed.sort(key=lambda r: r["product"] != "Core")
+            live = renewed
+    frame = pd.DataFrame(rows)
+    frame = frame.sort_values(["start_date", "subscription_id"], kind="stable").reset_index(drop=True)
+    exported = frame[frame["start_date"] <= as_of]
+    out = pd.DataFrame({
+        "subscription_id": exported["subscription_id"], "account_id": exported["account_id"],
+        "segment": exported["segment"], "product": exported["product"],
+        "start_date": exported["start_date"].dt.strftime("%Y-%m-%d"),
+        "end_date": exported["end_date"].dt.strftime("%Y-%m-%d").fillna(""),
+        "arr": exported["arr"],
+    })
+    decided = frame[frame["end_date"].notna() & frame["start_date"].le(as_of)]
+    truth = pd.DataFrame({
+        "subscription_id": decided["subscription_id"], "segment": decided["segment"],
+        "arr": decided["arr"],
+        "renewal_date": (decided["end_date"] + pd.Timedelta(days=1)).dt.strftime("%Y-%m-%d"),
+        "true_p_renew": decided["true_p_renew"].round(8),
+        "renews": decided["renews"].astype(bool),
+        "renewed_by": decided["renewed_by"].fillna(""),
+        "renewed_arr": decided["renewed_arr"],
+    })
+    return out.reset_index(drop=True), truth.reset_index(drop=True)
+
+
+def _spend(rng: np.random.Generator, subscriptions: pd.DataFrame, start: pd.Timestamp,
+           as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Quarterly marketing and sales spend per segment and channel: the new customers each
+    quarter x the segment's true CAC, with noise. Returns spend and the true CAC per segment."""
+    first = subscriptions.assign(start=pd.to_datetime(subscriptions["start_date"])) \
+        .groupby("account_id").agg(segment=("segment", "first"), start=("start", "min"))
+    quarters = pd.period_range(start, as_of, freq="Q")
+    rows = []
+    for segment in SEGMENTS:
+        starts = first.loc[first["segment"] == segment, "start"].dt.to_period("Q")
+        for quarter in quarters:
+            n_new = int((starts == quarter).sum())
+            total = n_new * TRUE_CAC[segment] * rng.lognormal(0, 0.1)
+            for channel, share in SPEND_CHANNELS.items():
+                rows.append({"period": str(quarter), "segment": segment, "channel": channel,
+                             "amount": round(total * share, 2)})
+    truth = pd.DataFrame({"segment": list(SEGMENTS), "true_cac": [TRUE_CAC[s] for s in SEGMENTS]})
+    return pd.DataFrame(rows), truth

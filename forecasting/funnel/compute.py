@@ -15,7 +15,7 @@ from forecasting.funnel.drivers import estimate_drivers
 from forecasting.funnel.headcount import headcount_notes, plan_headcount
 from forecasting.funnel.kpis import compute_kpis
 from forecasting.funnel.plan import build_funnel_plan, funnel_totals
-from forecasting.funnel.prep import OVERALL
+from forecasting.funnel.prep import OVERALL, new_business_targets
 from forecasting.funnel.sensitivity import funnel_sensitivity
 
 
@@ -80,6 +80,7 @@ def compute_funnel(
     """
     config = _configured(config, overrides)
     notes: list[str] = []
+    targets = new_business_targets(targets)  # targets may carry type: only new business is worked back
     kpis = compute_kpis(opportunities, leads, targets, min_records=config.min_records,
                         window_months=config.window_months, stage_order=config.stage_order,
                         random_state=random_state, as_of=as_of)

@@ -211,3 +211,16 @@ def prepare_targets(targets: pd.DataFrame) -> pd.DataFrame:
                           repr(out.loc[negative, "target"].tolist()[:3]), "fix the targets file",
                           rows=np.flatnonzero(negative.to_numpy()))
     return out
+
+
+NEW_BUSINESS = ("", "new", "new business", "new_business")
+
+
+def new_business_targets(targets: pd.DataFrame) -> pd.DataFrame:
+    """The new-business rows of a targets table that carries ``type`` (new / renewal /
+    expansion; empty counts as new), without the column; a table without it as it is. The
+    funnel works back only new business: renewals and expansion come from customers, not leads."""
+    if "type" not in targets.columns:
+        return targets
+    kind = targets["type"].astype("string").str.strip().str.lower().fillna("")
+    return targets[kind.isin(NEW_BUSINESS).to_numpy()].drop(columns=["type"]).reset_index(drop=True)
