@@ -96,8 +96,10 @@ def read_table(path: str | os.PathLike[str], *, encoding: str | None = None,
     ``sheet`` (workbooks): the sheet to read; None: the first visible one.
     ``delimiter`` (text files): None: detected (a ``.tsv`` file: tab).
 
-    Values are read as pandas infers them; the data contracts then coerce and check each
-    column, so a stray text value in a numeric column is reported, not silently turned to NaN.
+    Whole numbers and text are read as pandas infers them; anything else (decimals, amounts,
+    dates) arrives as the file's text, and the data contracts read and check each column whole
+    (parsing/), so a stray text value in a numeric column is reported, not silently turned to
+    NaN, and ``6.000`` in a European file is not taken for 6.
     A file that cannot be read, or that has a header but no rows, is an :class:`InputFileError`
     naming the file, what was expected and the setting that fixes it.
     """
@@ -273,8 +275,8 @@ def _read_csv(path: Path, **options: object) -> pd.DataFrame:
 
     pandas reads the file in blocks and infers each block's types apart: a column of numbers
     in the first blocks and text further down comes out mixed (``123`` beside ``"A-7"``;
-    ``"0123"`` turned into 123). Those columns, and only they, are read again as text, which is
-    what a whole-file inference gives them; the others come out as it gives them too.
+    ``"0123"`` turned into 123). Those columns, and the float ones, are read again as text
+    (see below); integers and text come out as pandas gives them.
     """
     options.update(keep_default_na=False, na_values=MISSING_MARKERS, skipinitialspace=True)
     with warnings.catch_warnings():
@@ -282,6 +284,11 @@ def _read_csv(path: Path, **options: object) -> pd.DataFrame:
         frame = pd.read_csv(path, low_memory=True, **options)
     mixed = [i for i, dtype in enumerate(frame.dtypes) if dtype == object
              and infer_dtype(frame.iloc[:, i], skipna=True) not in ("string", "boolean", "empty")]
+    # Columns pandas made floats are handed over as their text too: "6.000" is six thousand in
+    # a European file and pandas' 6.0 has lost that. The data contracts read the text, deciding
+    # the decimal separator for the whole column (parsing.numbers), so nothing is guessed here.
+    floats = [i for i, dtype in enumerate(frame.dtypes) if pd.api.types.is_float_dtype(dtype)]
+    mixed = sorted(mixed + floats)
     if not mixed:
         return frame
     if not isinstance(frame.index, pd.RangeIndex):

@@ -62,7 +62,7 @@ def prepare_inputs(
     sees them; targets come from the plan file's growth rule when the export has none."""
     bundle = load_inputs(data_dir, columns=config.columns, file_names=config.data.tables,
                          derive=config.derive, drop_empty=config.drop_empty,
-                         allow_outside=config.data.allow_outside)
+                         allow_outside=config.data.allow_outside, reading=config.data)
     as_of = pd.Timestamp(config.data.as_of) if config.data.as_of else infer_as_of(bundle)
     period = (as_of + pd.Timedelta(days=1)).to_period("Q")
     if (not bundle.has("targets") and bundle.has("opportunities")

@@ -206,8 +206,6 @@ def test_a_refused_export_names_the_setting(tmp_path, crm):
     assert 'set decimal = "," or "." under [data]' in done.stderr and "--decimal" in done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="revops/plan.py must hand the plan file's [data] settings to "
-                   "load_inputs (prepare_inputs: load_inputs(..., reading=config.data)); hub's file")
 def test_a_refused_export_plans_identically_with_the_setting(tmp_path, crm):
     original, european = _whole_euros_alone(crm, tmp_path)
     expected = run_plan(original, tmp_path / "original" / "plan", steps="forecast")
