@@ -31,7 +31,8 @@ EPILOG_PREDICT = textwrap.dedent("""\
     examples:
       revops score predict --leads new_leads.csv --out scores.csv
       revops score predict --leads new_leads.csv --out scores.csv --model models:/lead-scoring/3
-      revops score predict --leads customers.csv --out churn.csv --model models:/renewal@champion""")
+      revops score predict --leads customers.csv --out churn.csv --model models:/renewal@champion
+      revops score predict --leads big.csv.gz --out scores.csv --backend dask --scheduler tcp://10.0.0.5:8786""")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -83,6 +84,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     predict.add_argument("--config", metavar="PLAN.toml",
                          help="plan file: its [mlflow] tracking_uri and [scoring] model_name")
     predict.add_argument("--no-reasons", action="store_true", help="skip the reason columns (faster)")
+    batch = predict.add_argument_group("large files and clusters")
+    batch.add_argument("--chunk-rows", type=int, default=200_000, metavar="N",
+                       help="read, score and write N leads at a time, so memory stays flat in the "
+                       "size of the file (default: 200000; 0: the whole file at once)")
+    batch.add_argument("--backend", choices=("local", "dask"), default="local",
+                       help="where chunks are scored: this process (local) or the workers of a "
+                       "Dask cluster (dask, with --scheduler; needs pip install \"revops[dask]\")")
+    batch.add_argument("--scheduler", metavar="ADDRESS",
+                       help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (--backend dask)")
     add_reading_flags(predict)
     predict.add_argument("--quiet", action="store_true", help="no progress messages")
     predict.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -285,7 +295,14 @@ def run_predict(args: argparse.Namespace) -> int:
     if out.exists() and (out.is_dir() or out.resolve() == Path(args.leads).resolve()):
         raise ConfigError(f"--out {args.out}: " + ("that is the --leads file; scores go to a new file."
                           if out.is_file() else "a folder of that name is in the way; --out is a CSV file."))
-    frame = _read(args.leads, args)
+    if args.chunk_rows < 0:
+        raise ConfigError(f"--chunk-rows {args.chunk_rows}: expected a number of rows, or 0 for the "
+                          "whole file at once.")
+    if (args.backend == "dask") != (args.scheduler is not None):
+        raise ConfigError("--backend dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)"
+                          if args.backend == "dask" else
+                          "--scheduler is only used with --backend dask; add --backend dask.")
+    frame = _read(args.leads, args) if args.chunk_rows == 0 and args.backend == "local" else None
     if Path(model).suffix == ".joblib" and Path(model).is_file():
         import joblib
 
@@ -298,14 +315,17 @@ def run_predict(args: argparse.Namespace) -> int:
 
         scorer = registry.load(model)
         version = registry.resolve(model).get("version") if model.startswith("models:/") else None
-    scores = scorer.score_frame(frame, reasons=not args.no_reasons)
     tmp = out.with_name(f".{out.name}.partial")
-    write_csv(tmp, scores)
+    if frame is not None:
+        scores = scorer.score_frame(frame, reasons=not args.no_reasons)
+        write_csv(tmp, scores)
+        n_leads, n_bad = len(scores), int((~scores["scored"]).sum())
+        tiers = {t: int((scores["tier"] == t).sum()) for t in "ABCD"}
+    else:
+        n_leads, n_bad, tiers = _predict_in_chunks(args, scorer, tmp)
     os.replace(tmp, out)
-    n_bad = int((~scores["scored"]).sum())
-    result = {"out": str(out.resolve()), "leads": len(scores), "scored": len(scores) - n_bad,
-              "not_scored": n_bad, "model": model, "version": version,
-              "tiers": {t: int((scores["tier"] == t).sum()) for t in "ABCD"}}
+    result = {"out": str(out.resolve()), "leads": n_leads, "scored": n_leads - n_bad,
+              "not_scored": n_bad, "model": model, "version": version, "tiers": tiers}
     if args.json:
         print(json.dumps(result, indent=2, sort_keys=True))
     elif not args.quiet:
@@ -314,6 +334,49 @@ def run_predict(args: argparse.Namespace) -> int:
         if n_bad:
             print(f"{n_bad} leads could not be scored; see the 'problem' column", file=sys.stderr)
     return 0
+
+
+def _predict_in_chunks(args: argparse.Namespace, scorer, tmp: Path) -> tuple[int, int, dict]:
+    """Read, score and write ``--chunk-rows`` leads at a time (here or on a Dask cluster's
+    workers, in input order); the bytes are those of the whole-file run."""
+    from revops.outputs import spreadsheet_safe
+    from revops.reading import reading_from_flags
+    from revops.streaming import iter_input_chunks
+    from scoring.batch import connect, score_chunks
+
+    chunk_rows = args.chunk_rows or 200_000
+    chunks = iter_input_chunks(args.leads, reading_from_flags(args), like="leads",
+                               chunk_rows=chunk_rows)
+    client = connect(args.scheduler) if args.backend == "dask" else None
+    n_leads = n_bad = 0
+    tiers = dict.fromkeys("ABCD", 0)
+    try:
+        options: dict = {}
+        if client is not None:
+            workers = max(1, len(client.scheduler_info()["workers"]))
+            # the model travels once to every worker, not with every chunk
+            options = dict(executor=client, scorer_on_workers=client.scatter(scorer, broadcast=True),
+                           in_flight=2 * workers)
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            for i, scores in enumerate(score_chunks(scorer, chunks, reasons=not args.no_reasons,
+                                                    **options)):
+                # write_csv's format, one chunk after the other
+                spreadsheet_safe(scores).to_csv(handle, header=i == 0, index=False,
+                                                float_format="%.6f", lineterminator="\n")
+                n_leads += len(scores)
+                n_bad += int((~scores["scored"]).sum())
+                for t in tiers:
+                    tiers[t] += int((scores["tier"] == t).sum())
+                if i:  # progress on files of more than one chunk
+                    _say(args, f"scored {n_leads:,} leads")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        if client is not None:
+            client.close()
+    return n_leads, n_bad, tiers
 
 
 def run_promote(args: argparse.Namespace) -> int:
