@@ -5,7 +5,7 @@ predict_proba / score_frame / score_records; ``LeadScorer.from_config``),
 :class:`ScoringInputError`, :func:`infer_schema`. Figures: :func:`scoring.plots.figures`.
 MLflow lives in :mod:`scoring.registry`, which only the CLI, the plan job and the service import.
 
-Names are imported on first use: ``revops --help`` reads :class:`ScoringConfig` and must not pay
+Names are imported on first use: the command line's help reads :class:`ScoringConfig` and must not pay
 for scikit-learn, which :mod:`scoring.model` imports.
 """
 from __future__ import annotations
