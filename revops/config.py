@@ -28,11 +28,13 @@ from forecasting.funnel.config import FunnelConfig
 from scoring.config import MODEL_NAME_PATTERN, ScoringConfig
 from territory.config import TerritoryConfig
 from territory.compensation import CompensationConfig
+from forecasting.revenue.config import RevenueConfig
+from scoring.config import CandidateName
 
 from revops.errors import ConfigError, config_error
 
-STEPS = ("scoring", "forecast", "funnel", "territory")
-StepName = Literal["scoring", "forecast", "funnel", "territory"]
+STEPS = ("scoring", "forecast", "funnel", "territory", "revenue")
+StepName = Literal["scoring", "forecast", "funnel", "territory", "revenue"]
 NONE_WORDS = ("none", "null")
 
 
@@ -160,6 +162,22 @@ class PlanScoringConfig(ScoringConfig):
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class PlanRevenueConfig(RevenueConfig):
+    """The revenue engine's configuration, plus how the renewal model is trained and registered
+    (the lead-scoring trainer, on the decided renewals, registered apart from lead-scoring)."""
+
+    model_name: Annotated[str, Field(
+        pattern=MODEL_NAME_PATTERN, description="registered model the renewal model is registered as")] = "renewal"
+    candidates: Annotated[tuple[CandidateName, ...], Field(
+        min_length=1, description="model families the renewal model compares on its time-ordered holdout")] = \
+        ("logistic_regression", "gradient_boosting")
+
+    def engine(self) -> RevenueConfig:
+        """The revenue engine's own configuration (without the renewal model's settings)."""
+        return RevenueConfig(**{name: getattr(self, name) for name in RevenueConfig.__pydantic_fields__})
+
+
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class MlflowConfig:
     """Where the plan's runs and models go: the plan file's ``[mlflow]`` section."""
 
@@ -213,6 +231,7 @@ class PlanConfig(BaseModel):
     territory: TerritoryConfig = Field(default_factory=TerritoryConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
     compensation: CompensationConfig = Field(default_factory=CompensationConfig)
+    revenue: PlanRevenueConfig = Field(default_factory=PlanRevenueConfig)
 
     @field_validator("columns", "derive", "drop_empty")
     @classmethod
