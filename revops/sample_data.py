@@ -298,6 +298,85 @@ def _opportunities(rng: np.random.Generator, start: pd.Timestamp, as_of: pd.Time
     return out, truth
 
 
+REJECTION_REASONS = ("no budget", "not a decision maker", "no need now", "bad contact data",
+                     "competitor chosen", "too small")
+
+
+def _activities(seed: int, leads: pd.DataFrame, reps: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The touches behind each lead's first-week features, and sales' verdicts (issue 17).
+
+    The first touch comes ``minutes_to_first_response`` after arrival (a call when the lead got
+    calls, else an email, else another channel); the rest of ``calls_first_week`` and
+    ``emails_first_week`` fall within the first seven days, so the cadence the SLA checks is the
+    one that drives the true SQL probability. A few follow-ups come later, a meeting for each
+    SQL, and sales' verdict as an activity (outcome ``accepted`` for SQLs, ``rejected: <reason>``
+    for about half the others). Nothing after ``as_of``. A random stream of its own: the other
+    tables keep their bytes for a seed.
+    """
+    rng = np.random.default_rng([seed, 17])
+    n = len(leads)
+    day = np.timedelta64(86_400_000_000_000, "ns")
+    day_ns = day.astype("int64")
+    created = pd.to_datetime(leads["created_at"], format="%Y-%m-%d %H:%M:%S").to_numpy()
+    first = created + (leads["minutes_to_first_response"].to_numpy(float) * 60e9).astype("timedelta64[ns]")
+    calls = leads["calls_first_week"].to_numpy(int)
+    emails = leads["emails_first_week"].to_numpy(int)
+    first_channel = np.where(calls > 0, "call", np.where(emails > 0, "email", "other")).astype(object)
+    week_end = created + 7 * day
+    # Later first-week touches fall between the first touch and the end of the week.
+    span = np.where(first < week_end, (week_end - first).astype("int64"), 2 * day_ns)
+    label = leads["is_sql"].to_numpy(object)
+    none = lambda k: np.full(k, None, dtype=object)  # noqa: E731
+    parts = [(np.arange(n), first, first_channel, none(n))]
+    for channel, rest in (("call", calls - (first_channel == "call")),
+                          ("email", emails - (first_channel == "email"))):
+        idx = np.repeat(np.arange(n), np.maximum(rest, 0))
+        at = first[idx] + (rng.random(len(idx)) * span[idx]).astype("timedelta64[ns]")
+        parts.append((idx, at, np.full(len(idx), channel, dtype=object), none(len(idx))))
+    idx = np.repeat(np.arange(n), rng.poisson(0.8, n))
+    at = created[idx] + 7 * day + (rng.random(len(idx)) * 23 * day_ns).astype("timedelta64[ns]")
+    parts.append((idx, at, np.where(rng.random(len(idx)) < 0.6, "call", "email").astype(object), none(len(idx))))
+    sql = np.flatnonzero(label == "1")
+    at = first[sql] + ((1 + rng.random(len(sql)) * 9) * day_ns).astype("timedelta64[ns]")
+    parts.append((sql, at, np.full(len(sql), "meeting", dtype=object), np.full(len(sql), "held", dtype=object)))
+    # Sales' verdict, within the two weeks a lead takes to be decided.
+    verdict_at = created + ((8 + rng.random(n) * 5.9) * day_ns).astype("timedelta64[ns]")
+    parts.append((sql, verdict_at[sql], np.full(len(sql), "other", dtype=object),
+                  np.full(len(sql), "accepted", dtype=object)))
+    rejected = np.flatnonzero((label == "0") & (rng.random(n) < 0.55))
+    seniority = leads["seniority"].to_numpy(object)[rejected]
+    source = leads["lead_source"].to_numpy(object)[rejected]
+    employees = pd.to_numeric(leads["employees"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[rejected]
+    reason = np.array(REJECTION_REASONS, dtype=object)[
+        rng.choice(len(REJECTION_REASONS), size=len(rejected), p=[0.3, 0.1, 0.2, 0.15, 0.15, 0.1])]
+    likely = rng.random(len(rejected)) < 0.6
+    reason = np.where(likely & (seniority == "Individual Contributor"), "not a decision maker", reason)
+    reason = np.where(likely & np.isin(source, ["Outbound", "Content Download"]), "no need now", reason)
+    reason = np.where(likely & (employees < 30), "too small", reason)
+    parts.append((rejected, verdict_at[rejected], np.full(len(rejected), "other", dtype=object),
+                  np.array([f"rejected: {r}" for r in reason], dtype=object)))
+    frame = pd.DataFrame({"lead": np.concatenate([p[0] for p in parts]),
+                          "at": np.concatenate([p[1] for p in parts]),
+                          "channel": np.concatenate([p[2] for p in parts]),
+                          "outcome": np.concatenate([p[3] for p in parts])})
+    frame = frame[frame["at"] < np.datetime64(as_of + pd.Timedelta(days=1))]
+    frame = frame.sort_values(["at", "lead"], kind="stable").reset_index(drop=True)
+    # Each lead is worked by one rep of its segment.
+    owner = np.empty(n, dtype=object)
+    segment = leads["segment"].to_numpy(object)
+    for seg, ids in reps.groupby("segment")["rep_id"]:
+        mask = segment == seg
+        owner[mask] = rng.choice(ids.to_numpy(), size=int(mask.sum()))
+    lead = frame["lead"].to_numpy()
+    return pd.DataFrame({
+        "activity_id": [f"T{i:08d}" for i in range(1, len(frame) + 1)],
+        "lead_id": leads["lead_id"].to_numpy(object)[lead],
+        "at": pd.to_datetime(frame["at"]).dt.strftime("%Y-%m-%d %H:%M:%S"),
+        "channel": frame["channel"].to_numpy(), "rep_id": owner[lead],
+        "outcome": frame["outcome"].to_numpy(),
+    })
+
+
 def generate(
     out_dir: str | os.PathLike[str],
     seed: int = 0,
@@ -347,6 +426,7 @@ def generate(
         "leads_truth": out / "truth" / "leads_truth.csv",
         "opportunities_truth": out / "truth" / "opportunities_truth.csv",
         "demand": out / "truth" / "demand.csv",
+        "activities": out / "activities.csv",
         "subscriptions": out / "subscriptions.csv", "spend": out / "spend.csv",
         "subscriptions_truth": out / "truth" / "subscriptions_truth.csv",
         "cac_truth": out / "truth" / "cac_truth.csv",
@@ -355,6 +435,7 @@ def generate(
               "targets": targets, "leads_truth": leads_truth, "opportunities_truth": opp_truth,
               "demand": demand, "subscriptions": subscriptions, "spend": spend,
               "subscriptions_truth": subscriptions_truth, "cac_truth": cac_truth}
+    tables["activities"] = _activities(seed, leads, reps, as_of_ts)
     for name, frame in tables.items():
         frame.to_csv(paths[name], index=False, lineterminator="\n")
     return paths
@@ -477,3 +558,21 @@ def _spend(rng: np.random.Generator, subscriptions: pd.DataFrame, start: pd.Time
                              "amount": round(total * share, 2)})
     truth = pd.DataFrame({"segment": list(SEGMENTS), "true_cac": [TRUE_CAC[s] for s in SEGMENTS]})
     return pd.DataFrame(rows), truth
+
+
+def revenue_sample(seed: int = 0, n_accounts: int = 2_000, as_of: str = "2026-12-31",
+                   years: int = 3) -> dict[str, pd.DataFrame]:
+    """The accounts, subscriptions, spend and their truth that :func:`generate` writes for the
+    same arguments, without the leads and opportunities (fast: for tests and benchmarks that
+    need many seeds)."""
+    rng = np.random.default_rng(seed)
+    as_of_ts = pd.Timestamp(as_of)
+    start = (as_of_ts - pd.DateOffset(years=years)).to_period("M").to_timestamp() + pd.DateOffset(months=1)
+    next_year = _months(as_of_ts + pd.DateOffset(days=1), as_of_ts + pd.DateOffset(years=1))
+    next_year_demand = {s: float(expected_bookings(next_year, s, start).sum()) for s in SEGMENTS}
+    accounts = _accounts(rng, n_accounts, next_year_demand)
+    revenue_rng = np.random.default_rng([seed, 18])
+    subscriptions, truth = _subscriptions(revenue_rng, accounts, start, as_of_ts)
+    spend, cac_truth = _spend(revenue_rng, subscriptions, start, as_of_ts)
+    return {"accounts": accounts, "subscriptions": subscriptions, "spend": spend,
+            "subscriptions_truth": truth, "cac_truth": cac_truth}
