@@ -54,6 +54,11 @@ class NonFinite:
         self.text = text
 
 
+def field_key(name: str) -> str:
+    """A field name ignoring case, spaces, ``_`` and ``-``: ``Lead Source`` is ``lead_source``."""
+    return re.sub(r"[\s_\-]+", "", name).casefold()
+
+
 def clean_text(value: str) -> str | None:
     """``clean_token`` for a str (the common case), without its chain of type checks."""
     text = value.strip()
@@ -167,6 +172,10 @@ class RecordEncoder:
         self.n_features = encoder.n_features
         self.time_col = encoder.time_col
         self.max_chars = max_chars
+        # Fields of the training export (used or not) and the lead id are expected; any other
+        # field is flagged, and one that names an input ignoring case and spacing is used as it.
+        self.known = frozenset(spec.name for spec in encoder.specs) | {ID_FIELD}
+        self.by_key = {field_key(rule.name): rule.name for rule in self.rules}
 
     # -------------------------------------------------------------- one value
     def _number(self, value: Any, decimal: str | None = None) -> float | str:
@@ -242,7 +251,41 @@ class RecordEncoder:
 
     # ------------------------------------------------------------- one lead
     def encode(self, leads: Sequence[Any], path: str = "leads") -> tuple[np.ndarray, list[list[str]], list[Any]]:
-        """(matrix, flags per lead, lead ids); raises :class:`LeadValidationError`."""
+        """(matrix, flags per lead, lead ids); raises :class:`LeadValidationError`.
+
+        A field the model does not know is flagged ``unknown_field:<name>``; one whose name
+        matches an input ignoring case, spaces, ``_`` and ``-`` (``"Lead Source"``) is used as
+        that input, unless the lead also sends the input under its own name.
+        """
+        leads, extra = self._match_fields(leads)
+        X, flags, ids = self._encode_leads(leads, path)
+        for i, named in extra.items():
+            flags[i] = named + flags[i]
+        return X, flags, ids
+
+    def _match_fields(self, leads: Sequence[Any]) -> tuple[Sequence[Any], dict[int, list[str]]]:
+        known = self.known
+        extra: dict[int, list[str]] = {}
+        renamed: list[Any] | None = None
+        for i, lead in enumerate(leads):
+            if type(lead) is not dict or not (lead.keys() - known):
+                continue
+            own = dict(lead)
+            named = []
+            for key in lead.keys() - known:
+                target = self.by_key.get(field_key(key)) if isinstance(key, str) else None
+                if target is not None and target not in own:
+                    own[target] = own.pop(key)
+                else:
+                    named.append(f"unknown_field:{str(key)[:100]}")
+            if named:
+                extra[i] = sorted(named)
+            if renamed is None:
+                renamed = list(leads)
+            renamed[i] = own
+        return (leads if renamed is None else renamed), extra
+
+    def _encode_leads(self, leads: Sequence[Any], path: str) -> tuple[np.ndarray, list[list[str]], list[Any]]:
         # Date texts of a batch, parsed once per field: shared by the two paths below.
         tables: dict[str, dict] = {}
         if len(leads) >= COLUMNS_MIN:

@@ -41,3 +41,40 @@ def build_openapi(app: FastAPI) -> dict:
                     operation["security"] = [{"bearer": []}]
     app.state.openapi_cache = (key, doc)
     return doc
+
+
+def docs_html(doc: dict) -> str:
+    """``/docs``: the routes, their summaries and the lead fields, as one page with no script,
+    style sheet or image from elsewhere (Swagger UI loads its assets from a CDN, which an
+    offline or locked-down network cannot reach). The full contract is ``/openapi.json``."""
+    from html import escape
+
+    rows = []
+    for path, operations in sorted(doc.get("paths", {}).items()):
+        for method, op in operations.items():
+            codes = ", ".join(sorted(op.get("responses", {})))
+            rows.append(f"<tr><td><code>{escape(method.upper())}</code></td><td><code>{escape(path)}</code></td>"
+                        f"<td>{escape(op.get('summary', ''))}</td><td>{escape(codes)}</td></tr>")
+    lead = doc.get("components", {}).get("schemas", {}).get("Lead", {})
+    required = set(lead.get("required", []))
+    fields = []
+    for name, schema in lead.get("properties", {}).items():
+        kinds = [s.get("type", "") for s in schema.get("anyOf", [schema])]
+        choices = next((s.get("enum") for s in schema.get("anyOf", [schema]) if s.get("enum")), None)
+        fields.append(f"<tr><td><code>{escape(name)}</code></td><td>{escape(' or '.join(k for k in kinds if k))}</td>"
+                      f"<td>{'yes' if name in required else ''}</td>"
+                      f"<td>{escape(', '.join(map(str, choices[:20])) if choices else schema.get('description', ''))}</td></tr>")
+    info = doc.get("info", {})
+    return ("<!doctype html><html><head><meta charset='utf-8'>"
+            f"<title>{escape(info.get('title', ''))}</title>"
+            "<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}"
+            "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}</style></head><body>"
+            f"<h1>{escape(info.get('title', ''))}</h1><p>{escape(info.get('description', ''))}</p>"
+            "<p>The machine-readable contract: <a href='openapi.json'>openapi.json</a> (OpenAPI 3.1; "
+            "import it into any OpenAPI client or viewer).</p>"
+            "<h2>Routes</h2><table><tr><th>method</th><th>path</th><th>what</th><th>statuses</th></tr>"
+            + "".join(rows) + "</table>"
+            "<h2>Lead fields (the model served now)</h2><table><tr><th>field</th><th>type</th><th>required</th>"
+            "<th>values</th></tr>" + "".join(fields) + "</table>"
+            "<p><code>POST /v1/route</code> (with a territory plan) also reads <code>account_id</code>, "
+            "<code>segment</code> and <code>region</code>.</p></body></html>")

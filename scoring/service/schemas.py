@@ -46,6 +46,23 @@ class ScoreResponse(BaseModel):
     scores: list[LeadScore]
 
 
+class LeadRoute(LeadScore):
+    rep_id: str | None = Field(description="the owner; null when nobody is eligible (rule 'unassigned')")
+    pool: str = Field(description="segment/region of the territory rules, e.g. 'SMB/EMEA'")
+    rule: Literal["account_owner", "round_robin", "unassigned"]
+    unassigned_reason: str | None = None
+
+
+class PlanRef(BaseModel):
+    version: str
+
+
+class RouteResponse(BaseModel):
+    model: ModelRef
+    plan: PlanRef
+    routes: list[LeadRoute]
+
+
 class Problem(BaseModel):
     path: str = Field(description="e.g. leads[3].employees")
     problem: str
@@ -64,6 +81,7 @@ class Health(BaseModel):
 class Ready(BaseModel):
     status: str
     model: ModelRef | None = None
+    plan: PlanRef | None = Field(default=None, description="with a territory plan: the one loaded")
 
 
 class ModelInfo(BaseModel):
@@ -78,7 +96,7 @@ class ModelInfo(BaseModel):
 
 
 ERRORS = {status: {"model": ErrorResponse, "description": text} for status, text in {
-    400: "the body is not JSON", 401: "missing or wrong API key",
+    400: "the body is not JSON", 401: "missing or wrong API key", 404: "no such rep in the territory plan",
     408: "the body did not arrive in time (the connection is closed)",
     413: "body or batch too large", 422: "a field is invalid (the path says which)",
     503: "no model loaded yet"}.items()}

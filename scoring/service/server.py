@@ -1,13 +1,17 @@
 """Running the app with uvicorn: in the foreground (the CLI) or in a thread (tests, bench)."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import logging
 import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import uvicorn
 
@@ -92,8 +96,39 @@ def serve(settings: ServiceSettings, *, app=None) -> None:
     os.environ[ENV_SETTINGS] = settings.to_env()
     if settings.api_key:
         os.environ[ENV_API_KEY] = settings.api_key
-    uvicorn.run("scoring.service.app:create_app_from_env", factory=True, workers=settings.workers,
-                **common)
+    with multiprocess_metrics_dir(settings.metrics_dir):
+        uvicorn.run("scoring.service.app:create_app_from_env", factory=True, workers=settings.workers,
+                    **common)
+
+
+@contextlib.contextmanager
+def multiprocess_metrics_dir(folder: Path | None):
+    """``PROMETHEUS_MULTIPROC_DIR`` for the workers about to start: ``folder`` (or the one the
+    variable already names) emptied of an earlier run's files, else a new temporary folder
+    removed at the end. Set before the workers start: prometheus_client picks its multiprocess
+    values when a process first imports it."""
+    from scoring.service.metrics import MULTIPROC_ENV
+
+    given = folder or os.environ.get(MULTIPROC_ENV)
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):  # counts of an earlier run would be added to this one's
+            stale.unlink()
+        created = None
+    else:
+        path = created = Path(tempfile.mkdtemp(prefix="revops-metrics-"))
+    before = os.environ.get(MULTIPROC_ENV)
+    os.environ[MULTIPROC_ENV] = str(path)
+    try:
+        yield path
+    finally:
+        if before is None:
+            os.environ.pop(MULTIPROC_ENV, None)
+        else:
+            os.environ[MULTIPROC_ENV] = before
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
 
 
 def free_port(host: str = "127.0.0.1") -> int:

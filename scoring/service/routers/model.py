@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import orjson
 from fastapi import APIRouter, Depends, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.responses import HTMLResponse, Response
 
 from scoring.service.dependencies import get_holder, get_model
 from scoring.service.holder import ModelHolder
+from scoring.service.openapi import docs_html
 from scoring.service.schemas import ERRORS, ModelInfo
 
 router = APIRouter(tags=["model"])
@@ -27,5 +27,6 @@ async def openapi(request: Request) -> Response:
 
 
 @router.get("/docs", include_in_schema=False)
-async def docs() -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url="/openapi.json", title="revops lead scoring")
+async def docs(request: Request) -> HTMLResponse:
+    # Served from here alone (no CDN): it works on a network without internet access.
+    return HTMLResponse(docs_html(request.app.openapi()))

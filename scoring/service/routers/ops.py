@@ -1,7 +1,7 @@
 """``/readyz`` (a model is loaded) and ``/metrics`` (Prometheus text)."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import PlainTextResponse, Response
 
 from scoring.service.dependencies import get_holder, get_metrics
@@ -13,14 +13,22 @@ from scoring.service.schemas import ERRORS, Ready
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/readyz", response_model=Ready, summary="a model is loaded and answering",
+@router.get("/readyz", response_model=Ready, response_model_exclude_none=True,
+            summary="a model (and the territory plan, when one is configured) is loaded",
             responses={k: ERRORS[k] for k in (401, 503)})
-async def readyz(holder: ModelHolder = Depends(get_holder)):
+async def readyz(request: Request, holder: ModelHolder = Depends(get_holder)):
     model = holder.current
     if model is None:
         error = (holder.last_reload_error or {}).get("error", "loading")
         return error_response(503, "not_ready", f"no model loaded yet: {error}")
-    return {"status": "ready", "model": {"name": model.name, "version": str(model.version)}}
+    answer = {"status": "ready", "model": {"name": model.name, "version": str(model.version)}}
+    plans = request.app.state.plan_holder
+    if plans is not None:  # started with a territory plan: ready once it is loaded too
+        if plans.current is None:
+            error = (plans.last_reload_error or {}).get("error", "loading")
+            return error_response(503, "not_ready", f"no territory plan loaded yet: {error}")
+        answer["plan"] = {"version": plans.current.version}
+    return answer
 
 
 @router.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics",
