@@ -28,13 +28,14 @@ from revops.steps import forecast as forecast_step
 from revops.steps import funnel as funnel_step
 from revops.steps import scoring as scoring_step
 from revops.steps import territory as territory_step
+from revops.steps import revenue as revenue_step
 from revops.targets import targets_from_growth
 
 log = logging.getLogger(__name__)
 
 # The steps, in the order they run: a later step reads what an earlier one left in PlanState.
 PLAN_STEPS: dict[str, Step] = {step.name: step for step in (
-    scoring_step.STEP, forecast_step.STEP, funnel_step.STEP, territory_step.STEP)}
+    scoring_step.STEP, forecast_step.STEP, funnel_step.STEP, territory_step.STEP, revenue_step.STEP)}
 
 
 class StepFailed(RevopsError):
@@ -125,6 +126,7 @@ def run_plan(
                 outcomes[name] = _run_step(PLAN_STEPS[name], ctx, experiment_id)
             # Every step succeeded: only now may the registry change (and the router follow it).
             registry_decision = _register_pending(state, progress, config)
+            revenue_step.register_pending_renewal(state, progress, config)  # the renewal model, apart
             summary = _summary(bundle, config, as_of, period, outcomes, parent.info.run_id,
                                state, registry_decision)
             write_json(tmp / "summary.json", summary)

@@ -41,6 +41,7 @@ class PlanState:
 
     open_lead_scores: pd.DataFrame | None = None  # lead_id, probability of the still-open leads
     pending_model: PendingModel | None = None
+    pending_renewal: PendingModel | None = None  # the renewal model (revenue step), registered at the end
     scoring_model: dict[str, Any] = field(default_factory=dict)  # how the leads were scored
     forecast: "ForecastResult | None" = None
     pipeline: "PipelineForecast | None" = None
