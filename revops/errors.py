@@ -12,7 +12,7 @@ import difflib
 import re
 from typing import Any, Callable
 
-OUR_PACKAGES = frozenset({"revops", "scoring", "forecasting", "territory"})
+OUR_PACKAGES = frozenset({"revops", "scoring", "forecasting", "territory", "parsing"})
 
 
 class RevopsError(ValueError):

@@ -139,7 +139,7 @@ def load_inputs(
     if not bundle.tables:
         raise RevopsError(
             f"{data_dir}: none of the expected tables were found. Expected files named "
-            f"{', '.join(TABLES)} (.csv or .parquet), or file names under [data.tables] in plan.toml."
+            f"{', '.join(TABLES)} (.csv, .tsv, .txt, .xlsx or .parquet), or file names under [data.tables] in plan.toml."
         )
     cross_check(bundle)
     return bundle
