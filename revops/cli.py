@@ -17,11 +17,15 @@ from typing import Iterator, Sequence
 from revops import __version__
 from revops.commands import forecast, funnel, plan, sample_data, score, territory
 from revops.commands import compensation
+from revops.commands import revenue
+from revops.commands import review
 from revops.errors import is_user_error
 
 # Order is the order shown in ``revops --help``.
 COMMANDS = (sample_data, plan, score, forecast, funnel, territory)
 COMMANDS += (compensation,)
+COMMANDS += (review,)
+COMMANDS += (revenue,)
 
 DESCRIPTION = textwrap.dedent(
     """\
