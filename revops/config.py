@@ -29,12 +29,13 @@ from scoring.config import MODEL_NAME_PATTERN, ScoringConfig
 from territory.config import TerritoryConfig
 from territory.compensation import CompensationConfig
 from forecasting.revenue.config import RevenueConfig
+from forecasting.review.config import SlaConfig
 from scoring.config import CandidateName
 
 from revops.errors import ConfigError, config_error
 
-STEPS = ("scoring", "forecast", "funnel", "territory", "revenue")
-StepName = Literal["scoring", "forecast", "funnel", "territory", "revenue"]
+STEPS = ("scoring", "forecast", "funnel", "territory", "revenue", "review")
+StepName = Literal["scoring", "forecast", "funnel", "territory", "revenue", "review"]
 NONE_WORDS = ("none", "null")
 
 
@@ -102,6 +103,9 @@ class DataConfig:
         Field(default_factory=dict)
     allow_outside: Annotated[bool, Field(
         description="let [data.tables] name files outside the data folder (or behind links)")] = False
+    previous_plan: Annotated[str | None, Field(
+        min_length=1, description="folder of the last plan (its --out), held against what happened "
+        "since by the review step (a path relative to the working directory); none: no plan review")] = None
     target_growth: Annotated[float | None, Field(
         gt=-1, le=10, description="without a targets table: target = the last full quarter's "
         "bookings x (1 + growth); none: no targets")] = None
@@ -232,6 +236,7 @@ class PlanConfig(BaseModel):
     report: ReportConfig = Field(default_factory=ReportConfig)
     compensation: CompensationConfig = Field(default_factory=CompensationConfig)
     revenue: PlanRevenueConfig = Field(default_factory=PlanRevenueConfig)
+    sla: SlaConfig = Field(default_factory=SlaConfig)
 
     @field_validator("columns", "derive", "drop_empty")
     @classmethod

@@ -29,6 +29,7 @@ from revops.steps import funnel as funnel_step
 from revops.steps import scoring as scoring_step
 from revops.steps import territory as territory_step
 from revops.steps import revenue as revenue_step
+from revops.steps import review as review_step
 from revops.targets import targets_from_growth
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 # The steps, in the order they run: a later step reads what an earlier one left in PlanState.
 PLAN_STEPS: dict[str, Step] = {step.name: step for step in (
     scoring_step.STEP, forecast_step.STEP, funnel_step.STEP, territory_step.STEP, revenue_step.STEP)}
+PLAN_STEPS[review_step.STEP.name] = review_step.STEP  # last: it reads the scoring step's lead scores
 
 
 class StepFailed(RevopsError):

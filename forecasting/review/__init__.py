@@ -9,23 +9,56 @@
 
 Pure functions on DataFrames; no files, no MLflow (the CLI and the plan job do that).
 """
-from forecasting.review.accuracy import ACCURACY_COLUMNS, accuracy_metrics, forecast_accuracy
-from forecasting.review.activities import CHANNELS, DISPOSITIONS
-from forecasting.review.api import PreviousPlan, ReviewResult, review
-from forecasting.review.breaches import BREACH_COLUMNS, sla_breaches
-from forecasting.review.config import SlaConfig
-from forecasting.review.errors import ReviewInputError
-from forecasting.review.feedback import FEEDBACK_COLUMNS, lead_feedback
-from forecasting.review.plan_vs_actual import PLAN_VS_ACTUAL_COLUMNS, plan_vs_actual
-from forecasting.review.sla import SUMMARY_COLUMNS, lead_sla, sla_summary, wilson
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Names load on first use: the plan file and `revops review --help` read SlaConfig alone and must
+# not pay for pandas (the maths) or matplotlib (the plots).
+_LAZY = {
+    "ACCURACY_COLUMNS": "forecasting.review.accuracy",
+    "accuracy_metrics": "forecasting.review.accuracy",
+    "forecast_accuracy": "forecasting.review.accuracy",
+    "CHANNELS": "forecasting.review.activities",
+    "DISPOSITIONS": "forecasting.review.activities",
+    "PreviousPlan": "forecasting.review.api",
+    "ReviewResult": "forecasting.review.api",
+    "review": "forecasting.review.api",
+    "BREACH_COLUMNS": "forecasting.review.breaches",
+    "sla_breaches": "forecasting.review.breaches",
+    "SlaConfig": "forecasting.review.config",
+    "ReviewInputError": "forecasting.review.errors",
+    "FEEDBACK_COLUMNS": "forecasting.review.feedback",
+    "lead_feedback": "forecasting.review.feedback",
+    "PLAN_VS_ACTUAL_COLUMNS": "forecasting.review.plan_vs_actual",
+    "plan_vs_actual": "forecasting.review.plan_vs_actual",
+    "SUMMARY_COLUMNS": "forecasting.review.sla",
+    "lead_sla": "forecasting.review.sla",
+    "sla_summary": "forecasting.review.sla",
+    "wilson": "forecasting.review.sla",
+    "review_figures": "forecasting.review.plots",
+}
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ loads these
+    from forecasting.review.accuracy import ACCURACY_COLUMNS, accuracy_metrics, forecast_accuracy
+    from forecasting.review.activities import CHANNELS, DISPOSITIONS
+    from forecasting.review.api import PreviousPlan, ReviewResult, review
+    from forecasting.review.breaches import BREACH_COLUMNS, sla_breaches
+    from forecasting.review.config import SlaConfig
+    from forecasting.review.errors import ReviewInputError
+    from forecasting.review.feedback import FEEDBACK_COLUMNS, lead_feedback
+    from forecasting.review.plan_vs_actual import PLAN_VS_ACTUAL_COLUMNS, plan_vs_actual
+    from forecasting.review.sla import SUMMARY_COLUMNS, lead_sla, sla_summary, wilson
+    from forecasting.review.plots import review_figures
 
 
-def __getattr__(name: str):
-    # the plots import matplotlib: loaded on first use
-    if name == "review_figures":
-        from forecasting.review import plots
-
-        return plots.review_figures
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    # AttributeError (not ImportError) lets `from forecasting.review import plots` import the submodule
     raise AttributeError(f"module 'forecasting.review' has no attribute {name!r}")
 
 

@@ -46,7 +46,7 @@ def plan_vs_actual(funnel_plan: pd.DataFrame, as_of: pd.Timestamp,
     stage_totals = _stage_totals(out[due])
     flagged = stage_totals[stage_totals["bottleneck"]][["segment", "stage"]].assign(bottleneck=True)
     out = out.merge(flagged, on=["segment", "stage"], how="left")
-    out["bottleneck"] = out["bottleneck"].fillna(False).astype(bool)
+    out["bottleneck"] = out["bottleneck"].eq(True)  # NaN (not merged): not the bottleneck
     out["_order"] = out["stage"].map({s: i for i, s in enumerate(STAGE_ORDER)})
     out["_all"] = out["segment"] == ALL
     out = out.sort_values(["_all", "segment", "_order", "period"], kind="stable")
