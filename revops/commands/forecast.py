@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f"{args.hierarchy}: missing column(s) {', '.join(missing)}; expected "
                               f"segment,region; got {', '.join(map(str, table.columns))}.")
         hierarchy = dict(zip(table["segment"].astype(str), table["region"].astype(str)))
-    opportunities = pipeline = None
+    opportunities = pipeline = quarter = None
     if args.opportunities:
         opportunities = _read(args.opportunities, "opportunities", data)
         history = history_from_opportunities(opportunities, config.freq, as_of=args.as_of)
@@ -114,8 +114,12 @@ def run(args: argparse.Namespace) -> int:
         targets = _read(args.targets, "targets", data) if args.targets else None
         pipeline = forecast_pipeline(opportunities, config, as_of=args.as_of, targets=targets,
                                      random_state=args.seed)
+        # The plan's one forecast of the coming quarter: the same rule, the same numbers.
+        from forecasting.combine import combine_quarter
+
+        quarter = combine_quarter(result, pipeline, targets=targets)
     with atomic_output_dir(args.out, inputs=inputs, force=args.force) as tmp:
-        write_forecast(tmp, result, pipeline)
+        write_forecast(tmp, result, pipeline, quarter)
     out = Path(args.out)
     run_id = None
     if not args.no_mlflow:
@@ -127,18 +131,36 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(to_json({"overall": result.metrics.to_dict()["overall"], "out": str(out),
                        "mlflow_run_id": run_id, "reconciliation": result.reconciliation,
-                       "notes": result.notes + (pipeline.notes if pipeline is not None else [])}))
+                       "quarter": _quarter_rows(quarter),
+                       "notes": result.notes + (pipeline.notes if pipeline is not None else [])
+                       + (quarter.notes if quarter is not None else [])}))
     elif not args.quiet:
         if run_id:
             print(f"MLflow run {run_id}", file=sys.stderr)
-        _print_summary(result, pipeline, out)
+        _print_summary(result, pipeline, out, quarter)
     return 0
 
 
-def _print_summary(result, pipeline, out: Path) -> None:
+def _quarter_rows(quarter) -> list[dict] | None:
+    """The combined plan-quarter forecast per segment (and Total), as JSON records."""
+    if quarter is None:
+        return None
+    table = quarter.table.copy()
+    table["period"] = table["period"].astype(str)
+    return table.to_dict(orient="records")
+
+
+def _print_summary(result, pipeline, out: Path, quarter=None) -> None:
     o = result.metrics.to_dict()["overall"]
     print(f"forecast written to {out} ({o['n_segments']} segments, reconciliation "
           f"{result.reconciliation})")
+    if quarter is not None:
+        total = quarter.table[quarter.table["segment"] == "Total"]
+        if len(total):
+            row = total.iloc[0]
+            print(f"{quarter.period} (pipeline and time series combined, pipeline weight "
+                  f"{quarter.weight_pipeline:.0%}): {row['p50']:,.0f}, 80% {row['p10']:,.0f} to "
+                  f"{row['p90']:,.0f}; see quarter.csv")
     if "mase" in o:
         naive = o.get("mase_seasonal_naive", float("nan"))
         print(f"backtest: MASE {o['mase']:.3f} (seasonal naive {naive:.3f}), "

@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -79,6 +80,15 @@ def test_opportunities_run_writes_pipeline(tmp_path, sample_data_dir):
     assert pipe["probability_of_target"].between(0, 1).all()
     fc = pd.read_csv(out / "forecast.csv")
     assert fc["period"].min() == "2027-01-01"
+    # One forecast of the quarter, as the plan makes it: the months of the quarter add up to it.
+    quarter = pd.read_csv(out / "quarter.csv").set_index("segment")
+    assert list(quarter.index) == ["Enterprise", "Mid-Market", "SMB", "Total"]
+    assert (quarter["p10"] <= quarter["p50"]).all() and (quarter["p50"] <= quarter["p90"]).all()
+    months = fc[fc["period"].between("2027-01-01", "2027-03-01")]
+    assert set(months["basis"]) == {"combined"}
+    by_segment = months.groupby("segment")["p50"].sum()
+    np.testing.assert_allclose(by_segment, quarter.loc[by_segment.index, "p50"], rtol=1e-9)
+    assert (out / "quarter_backtest.csv").exists()
 
 
 def test_dask_backend_needs_a_scheduler(tmp_path, history_file, capsys):
