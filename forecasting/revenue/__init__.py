@@ -33,7 +33,7 @@ _LAZY = {
     "renewal_frame": "forecasting.revenue.renewals",
     "model_columns": "forecasting.revenue.renewals",
     "simulate_renewals": "forecasting.revenue.renewals",
-    "unit_economics": "forecasting.revenue.unit_economics",
+    "unit_economics": "forecasting.revenue.economics",
     "RevenueResult": "forecasting.revenue.api",
     "compute_revenue": "forecasting.revenue.api",
     "fallback_probability": "forecasting.revenue.api",

@@ -19,7 +19,7 @@ from forecasting.revenue.bridge import arr_bridge
 from forecasting.revenue.config import RevenueConfig
 from forecasting.revenue.renewals import (RenewalPlan, plan_renewals, renewal_table,
                                           segment_renewal_rates, simulate_renewals)
-from forecasting.revenue.unit_economics import unit_economics
+from forecasting.revenue.economics import unit_economics
 
 
 @dataclass

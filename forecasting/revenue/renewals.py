@@ -73,11 +73,7 @@ def renewal_frame(subscriptions: pd.DataFrame, as_of: str | pd.Timestamp, *,
             before = float(by_id.at[prev, "arr"])
             change[i] = float(subs.at[i, "arr"]) / before - 1 if before > 0 else np.nan
     first_start = subs.groupby("account_id")["start_date"].transform("min")
-    starts = sorted(subs["start_date"].unique())
-    at_start = account_arr(subs, starts)
-    active = _active_counts(subs, starts)
-    account_at_start = np.array([at_start.at[a, d] for a, d in zip(subs["account_id"], subs["start_date"])])
-    n_active = np.array([active.at[a, d] for a, d in zip(subs["account_id"], subs["start_date"])])
+    account_at_start, n_active = _account_at_start(subs)
     end = subs["end_date"]
     frame = pd.DataFrame({
         ID: subs[ID], "account_id": subs["account_id"], "segment": subs["segment"],
@@ -109,9 +105,19 @@ def renewal_frame(subscriptions: pd.DataFrame, as_of: str | pd.Timestamp, *,
     return frame
 
 
-def _active_counts(subs: pd.DataFrame, days: list) -> pd.DataFrame:
-    ones = subs.assign(arr=1.0)
-    return account_arr(ones, days)
+def _account_at_start(subs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The account's ARR and number of active subscriptions on each subscription's first day
+    (itself included): a self-join within each account."""
+    left = subs[["account_id", "start_date"]].reset_index().rename(columns={"index": "row"})
+    right = subs[["account_id", "start_date", "end_date", "arr"]].rename(
+        columns={"start_date": "other_start", "end_date": "other_end"})
+    pairs = left.merge(right, on="account_id")
+    active = (pairs["other_start"] <= pairs["start_date"]) & (
+        pairs["other_end"].isna() | (pairs["other_end"] >= pairs["start_date"]))
+    pairs = pairs[active.to_numpy()]
+    arr = np.bincount(pairs["row"], weights=pairs["arr"], minlength=len(subs))
+    count = np.bincount(pairs["row"], minlength=len(subs))
+    return arr, count
 
 
 def training_rows(frame: pd.DataFrame) -> pd.DataFrame:
