@@ -12,6 +12,8 @@ Pure functions on DataFrames; no files, no MLflow (the CLI and the plan job do t
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 # Names load on first use: the plan file and `revops review --help` read SlaConfig alone and must
@@ -51,6 +53,22 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ lo
     from forecasting.review.plan_vs_actual import PLAN_VS_ACTUAL_COLUMNS, plan_vs_actual
     from forecasting.review.sla import SUMMARY_COLUMNS, lead_sla, sla_summary, wilson
     from forecasting.review.plots import review_figures
+
+
+# `plan_vs_actual` names both a function and its module. Importing the module binds it on this
+# package, which would hide the function from `from forecasting.review import plan_vs_actual`:
+# the function wins, as it did when this file imported it eagerly.
+_SHADOWED = {name for name, module in _LAZY.items() if module.rsplit(".", 1)[1] == name}
+
+
+class _Facade(types.ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Facade
 
 
 def __getattr__(name: str) -> Any:
