@@ -142,3 +142,15 @@ def config_as_params(config: Any, prefix: str = "") -> dict[str, str]:
         else:
             out[key] = str(value)[:500]
     return out
+
+
+def iso_date(text: str) -> str:
+    """An argparse ``type`` for ``--as-of``: a calendar date written YYYY-MM-DD (no other order
+    is guessed on the command line); a bad one is argparse's exit 2 naming the flag."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date written YYYY-MM-DD, e.g. 2026-12-31; got {text!r}") from None

@@ -27,7 +27,7 @@ EPILOG = textwrap.dedent(
 def register(subparsers) -> None:
     from forecasting import ForecastConfig
 
-    from revops.flags import add_config_flags
+    from revops.flags import add_config_flags, iso_date
 
     parser = subparsers.add_parser(
         "forecast", help="forecast bookings per segment (backtested, with intervals)",
@@ -48,7 +48,7 @@ def register(subparsers) -> None:
     parser.add_argument("--period-col", default="period", help="history: the period column")
     parser.add_argument("--value-col", default="bookings", help="history: the bookings column")
     parser.add_argument("--hierarchy", help="CSV with segment,region: reconcile regions too")
-    parser.add_argument("--as-of", help="with --opportunities: the export date "
+    parser.add_argument("--as-of", type=iso_date, help="with --opportunities: the export date "
                         "(default: the latest date in the file)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for the pipeline simulation")
     add_config_flags(parser, ForecastConfig,

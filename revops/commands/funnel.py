@@ -16,7 +16,7 @@ EXPERIMENT = "revops-funnel"
 def register(subparsers) -> None:
     from forecasting.funnel import FunnelConfig
 
-    from revops.flags import add_config_flags
+    from revops.flags import add_config_flags, iso_date
 
     parser = subparsers.add_parser(
         "funnel",
@@ -46,6 +46,8 @@ def register(subparsers) -> None:
     parser.add_argument("--force", action="store_true",
                         help="replace --out even if it holds files revops did not write")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the bootstrap intervals")
+    parser.add_argument("--as-of", type=iso_date, help="the plan date (YYYY-MM-DD): months up to it are past, with "
+                        "actuals and nothing still needed; default: the last date in the data")
     add_config_flags(parser, FunnelConfig, aliases=FUNNEL_ALIASES,
                      title="funnel settings (the plan file's [funnel] section)")
     from revops.reading import add_reading_flags
@@ -93,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         scores = _load(None, args.scores, data)
     with progress.step("funnel"):
         result = compute_funnel(opportunities, targets, leads=leads, reps=reps, lead_scores=scores,
-                                config=config, random_state=args.seed)
+                                config=config, random_state=args.seed, as_of=args.as_of)
     with atomic_output_dir(args.out, inputs=inputs, force=args.force) as tmp:
         write_funnel(result, tmp)
     out = Path(args.out)

@@ -9,6 +9,7 @@ written by :mod:`revops.artifacts.revenue`, as in the plan.
 from __future__ import annotations
 
 import argparse
+from revops.flags import iso_date
 import textwrap
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def register(subparsers) -> None:
     parser.add_argument("--accounts", help="accounts file: its columns (region, industry, ...) describe "
                         "each account to the renewal model")
     parser.add_argument("--out", required=True, help="output folder (a new one, or an earlier revops output)")
-    parser.add_argument("--as-of", help="the plan date (YYYY-MM-DD); the plan period is the quarter after it; "
+    parser.add_argument("--as-of", type=iso_date, help="the plan date (YYYY-MM-DD); the plan period is the quarter after it; "
                         "default: the latest date in the files")
     parser.add_argument("--force", action="store_true",
                         help="replace --out even if it holds files revops did not write")

@@ -7,6 +7,7 @@ written by :mod:`revops.artifacts.review`, as in the plan's review step.
 from __future__ import annotations
 
 import argparse
+from revops.flags import iso_date
 import textwrap
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def register(subparsers) -> None:
     parser.add_argument("--data", required=True, help="folder of CRM exports (leads, activities, opportunities)")
     parser.add_argument("--out", required=True, help="output folder (a new one, or an earlier revops output)")
     parser.add_argument("--plan", help="the last plan's folder (the --out of an earlier 'revops plan')")
-    parser.add_argument("--as-of", help="review date YYYY-MM-DD (default: [data] as_of, else the "
+    parser.add_argument("--as-of", type=iso_date, help="review date YYYY-MM-DD (default: [data] as_of, else the "
                         "latest date in the data)")
     parser.add_argument("--config", help="plan file (plan.toml): its [sla], [data] and [columns]")
     parser.add_argument("--scores", help="lead scores (lead_id, tier) for acceptance by score tier; "

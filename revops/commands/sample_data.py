@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import textwrap
 
+from revops.flags import iso_date
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -28,7 +30,7 @@ def register(subparsers) -> None:
     parser.add_argument("--leads", type=int, default=50_000, help="number of leads (default 50000)")
     parser.add_argument("--accounts", type=int, default=2_000, help="number of accounts (default 2000)")
     parser.add_argument("--reps", type=int, default=60, help="number of reps (default 60)")
-    parser.add_argument("--as-of", default="2026-12-31", help="last day of the history (default 2026-12-31)")
+    parser.add_argument("--as-of", type=iso_date, default="2026-12-31", help="last day of the history (default 2026-12-31)")
     parser.add_argument("--quiet", action="store_true", help="print nothing")
     parser.set_defaults(func=run)
 
