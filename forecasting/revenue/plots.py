@@ -81,12 +81,13 @@ def renewal_risk(renewals: pd.DataFrame, forecast: pd.DataFrame | None = None):
         return fig
     by = renewals.groupby("segment", sort=True)[["expected_renewed_arr", "arr_at_risk"]].sum()
     x = np.arange(len(by))
-    ax.barh(x, by["expected_renewed_arr"], color="#55A868", label="expected to renew")
-    ax.barh(x, by["arr_at_risk"], left=by["expected_renewed_arr"], color="#C44E52", label="at risk")
+    expected, risk = by["expected_renewed_arr"].to_numpy(float), by["arr_at_risk"].to_numpy(float)
+    ax.barh(x, expected, color="#55A868", label="expected to renew")
+    ax.barh(x, risk, left=expected, color="#C44E52", label="at risk")
     if forecast is not None and len(forecast):
         f = forecast.set_index("segment").reindex(by.index)
-        ax.errorbar(f["renewed_arr_p50"], x, xerr=[f["renewed_arr_p50"] - f["renewed_arr_p10"],
-                                                  f["renewed_arr_p90"] - f["renewed_arr_p50"]],
+        p10, p50, p90 = (f[c].to_numpy(float) for c in ("renewed_arr_p10", "renewed_arr_p50", "renewed_arr_p90"))
+        ax.errorbar(p50, x, xerr=np.vstack([p50 - p10, p90 - p50]),
                     fmt="|", color="black", capsize=4, label="renewed ARR p10-p90")
     ax.set_yticks(x, by.index)
     ax.xaxis.set_major_formatter(lambda v, _: _money(v))

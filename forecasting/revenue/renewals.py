@@ -93,7 +93,10 @@ def renewal_frame(subscriptions: pd.DataFrame, as_of: str | pd.Timestamp, *,
     seen = successor.notna() & frame[ID].map(links).map(by_id["start_date"]).le(as_of)
     lapsed = ~seen & (frame[TIME] + pd.Timedelta(days=grace_days) <= as_of)
     frame["status"] = np.select([seen, lapsed], ["renewed", "churned"], "open")
-    frame[LABEL] = np.select([seen, lapsed], ["1", "0"], "").astype(object)
+    # The label only once both outcomes could be seen: a renewal within the grace period of the
+    # plan date shows while a churn there does not yet, so labelling those would bias P(renew) up.
+    settled = (frame[TIME] + pd.Timedelta(days=grace_days) <= as_of).to_numpy()
+    frame[LABEL] = np.select([seen & settled, lapsed], ["1", "0"], "").astype(object)
     frame["renewed_by"] = successor.where(seen)
     frame["renewed_arr"] = successor.where(seen).map(by_id["arr"])
     if accounts is not None and "account_id" in accounts.columns:
@@ -123,7 +126,7 @@ def _account_at_start(subs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 def training_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """The decided renewals, and the columns a renewal model may read (not the outcome's own
     columns: status, renewed_by, renewed_arr, nor the account id or the end date)."""
-    decided = frame[frame["status"] != "open"]
+    decided = frame[frame[LABEL] != ""]
     return decided.drop(columns=["status", "renewed_by", "renewed_arr", "account_id", "end_date"])
 
 
@@ -141,12 +144,12 @@ def due_in(frame: pd.DataFrame, period: pd.Period) -> pd.DataFrame:
 
 def segment_renewal_rates(frame: pd.DataFrame) -> pd.Series:
     """Past renewal rate per segment (decided renewals; ``ALL`` for segments with none)."""
-    decided = frame[frame["status"] != "open"]
+    decided = frame[frame[LABEL] != ""]
     if decided.empty:
         raise RevenueInputError("subscriptions: no renewal has been decided yet (every subscription "
                                 "is open-ended or its renewal date is still to come); P(renew) cannot "
                                 "be estimated. Expected subscriptions that ended before the plan date.")
-    y = (decided["status"] == "renewed").astype(float)
+    y = (decided[LABEL] == "1").astype(float)
     rates = y.groupby(decided["segment"]).mean()
     rates.loc[OVERALL] = y.mean()
     return rates
