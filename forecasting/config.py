@@ -76,6 +76,10 @@ class ForecastConfig:
     calibration_quarters: Annotated[int, Field(
         ge=0, description="past quarters, forecast again the same way, that widen the pipeline "
         "forecast's interval to hold their actuals (0: the simulation's own spread)")] = 4
+    categories: Annotated[dict[str, Literal["closed", "commit", "best_case", "pipeline", "omitted"]] | None, Field(
+        description="stage -> forecast category (closed, commit, best_case, pipeline, omitted) "
+        "for the roll-up, where opportunities carry no forecast_category; none: every open "
+        "deal is pipeline")] = None
 
     @field_validator("n_jobs")
     @classmethod
