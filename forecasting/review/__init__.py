@@ -40,6 +40,8 @@ _LAZY = {
     "sla_summary": "forecasting.review.sla",
     "wilson": "forecasting.review.sla",
     "review_figures": "forecasting.review.plots",
+    "sla_scenarios": "forecasting.review.scenarios",
+    "sql_rate_by_cadence": "forecasting.review.scenarios",
 }
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ loads these
@@ -53,6 +55,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ lo
     from forecasting.review.plan_vs_actual import PLAN_VS_ACTUAL_COLUMNS, plan_vs_actual
     from forecasting.review.sla import SUMMARY_COLUMNS, lead_sla, sla_summary, wilson
     from forecasting.review.plots import review_figures
+    from forecasting.review.scenarios import sla_scenarios, sql_rate_by_cadence
 
 
 # `plan_vs_actual` names both a function and its module. Importing the module binds it on this
@@ -84,5 +87,6 @@ __all__ = [
     "ACCURACY_COLUMNS", "BREACH_COLUMNS", "CHANNELS", "DISPOSITIONS", "FEEDBACK_COLUMNS",
     "PLAN_VS_ACTUAL_COLUMNS", "PreviousPlan", "ReviewInputError", "ReviewResult", "SUMMARY_COLUMNS",
     "SlaConfig", "accuracy_metrics", "forecast_accuracy", "lead_feedback", "lead_sla",
-    "plan_vs_actual", "review", "review_figures", "sla_breaches", "sla_summary", "wilson",
+    "plan_vs_actual", "review", "review_figures", "sla_breaches", "sla_scenarios", "sla_summary",
+    "sql_rate_by_cadence", "wilson",
 ]

@@ -73,3 +73,57 @@ def review_figures(result) -> dict:
     if result.stage_totals is not None and len(result.stage_totals):
         figures["plan_vs_actual"] = plot_plan_vs_actual(result.stage_totals)
     return figures
+
+
+def plot_sla_scenarios(table: pd.DataFrame):
+    """Per scenario: open leads in breach, and the SQL rates of compliant vs non-compliant leads."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    y = np.arange(len(table))
+    axes[0].barh(y, table["open_leads_in_breach"], color="#c0504d")
+    axes[0].set_yticks(y)
+    axes[0].set_yticklabels(table["scenario"])
+    axes[0].invert_yaxis()
+    axes[0].set_title("Open leads in breach now")
+    for offset, name, colour in ((-0.18, "compliant", "#2e7d32"), (0.18, "non_compliant", "#9e9e9e")):
+        rate = table[f"sql_rate_{name}"]
+        err = np.vstack([rate - table[f"sql_rate_{name}_low"], table[f"sql_rate_{name}_high"] - rate])
+        axes[1].errorbar(rate, y + offset, xerr=err, fmt="o", color=colour, capsize=3,
+                         label=name.replace("_", " "))
+    axes[1].set_yticks(y)
+    axes[1].set_yticklabels([])
+    axes[1].invert_yaxis()
+    axes[1].xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    axes[1].set_title("SQL rate (95% Wilson interval)")
+    axes[1].legend(loc="lower right", frameon=False)
+    axes[1].grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_expected_sqls(table: pd.DataFrame):
+    """Extra SQLs had every lead been worked to each scenario's SLA (association, not causation)."""
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    ax.barh(table["scenario"], table["expected_extra_sqls"], color="#1f77b4")
+    ax.invert_yaxis()
+    ax.set_xlabel("extra SQLs, had every lead been worked to this SLA")
+    ax.set_title("What the SLA is worth (the SQL-rate gap x the leads not worked to it)")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_sql_rate_by_cadence(table: pd.DataFrame):
+    """SQL rate by first-week calls, one line per emails count: where the cadence stops paying."""
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for emails, part in table.groupby("emails"):
+        ax.errorbar(part["calls"], part["sql_rate"],
+                    yerr=np.vstack([part["sql_rate"] - part["sql_rate_low"], part["sql_rate_high"] - part["sql_rate"]]),
+                    marker="o", capsize=2, label=f"{emails} emails")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel("calls in the cadence window")
+    ax.set_ylabel("SQL rate")
+    ax.set_title("SQL rate by first-week cadence")
+    ax.legend(frameon=False)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

@@ -18,6 +18,7 @@ FAST_PARAMETERS: dict[str, dict[str, Any]] = {
                         "n_simulations": 2_000},
     "scoring_review": {"n_leads": 5_000, "n_accounts": 60, "n_reps": 15,
                        "candidates": ["logistic_regression"], "capacities": [0, 150, 300, 600]},
+    "sla_review": {"n_leads": 5_000, "n_accounts": 60, "n_reps": 15},  # the sample funnel_what_if made
 }
 
 
