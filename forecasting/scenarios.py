@@ -243,9 +243,16 @@ def funnel_scenarios(
     leads: pd.DataFrame | None = None,
     lead_scores: pd.DataFrame | None = None,
     min_records: int | None = None,
+    as_of: str | pd.Timestamp | None = None,
+    open_bookings: pd.Series | None = None,
+    expected_bookings: Mapping[str, float] | None = None,
 ) -> FunnelScenarios:
     """The funnel plan (won deals -> MQLs) and headcount for each named ``FunnelConfig``
     (``min_records``: None takes each scenario's own).
+
+    ``as_of``, ``open_bookings`` and ``expected_bookings`` are :func:`forecasting.funnel.
+    compute_funnel`'s: with the plan date, months already over need nothing more and today's
+    open deals are netted from the goals, as in the plan.
 
     The KPIs are computed once; each scenario only changes the assumptions worked back from the
     target, so differences between scenarios are the assumptions' doing alone.
@@ -257,10 +264,12 @@ def funnel_scenarios(
     goals, heads, plans = [], [], {}
     for name, assumptions in scenarios.items():
         plan = build_funnel_plan(targets, kpis, opportunities=opportunities, leads=leads, lead_scores=lead_scores,
-                                 assumptions=assumptions, min_records=min_records)
+                                 assumptions=assumptions, min_records=min_records, as_of=as_of,
+                                 open_bookings=open_bookings)
         plans[name] = plan
         goals.append(funnel_totals(plan).assign(scenario=name))
-        heads.append(plan_headcount(targets, plan, kpis, reps, assumptions).assign(scenario=name))
+        heads.append(plan_headcount(targets, plan, kpis, reps, assumptions,
+                                    expected_bookings=expected_bookings).assign(scenario=name))
     goal_frame = pd.concat(goals, ignore_index=True)
     head_frame = pd.concat(heads, ignore_index=True)
     first = ["scenario"]
