@@ -62,3 +62,26 @@ def log_forecast(config: ForecastConfig, result: ForecastResult, pipeline=None, 
     log_metrics(metrics)
     if out_dir is not None:
         log_folder(out_dir)
+
+
+def forecast_rollup_if_owned(pipeline, opportunities, reps=None, calls=None, *,
+                             config: ForecastConfig | None = None, seed: int = 0):
+    """The roll-up of the pipeline forecast (``forecasting.rollup.RollupResult``) when the
+    opportunities name their owners (``owner_rep_id`` with a value), else None. ``seed`` must
+    be the pipeline forecast's, so the roll-up redraws its simulation exactly."""
+    if pipeline is None or opportunities is None or "owner_rep_id" not in opportunities.columns:
+        return None
+    owners = opportunities["owner_rep_id"].astype("string").str.strip()
+    if not (owners.notna() & (owners != "")).any():
+        return None
+    from forecasting.rollup import forecast_rollup
+
+    return forecast_rollup(pipeline, opportunities, reps, calls,
+                           categories=config.categories if config is not None else None,
+                           random_state=seed)
+
+
+def write_rollup(folder: Path, rollup) -> dict[str, Path]:
+    """rollup.csv: one row per rep, manager, segment and the total (``forecasting.rollup``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return {"rollup": write_csv(folder / "rollup.csv", rollup.table)}

@@ -48,6 +48,10 @@ def register(subparsers) -> None:
     parser.add_argument("--period-col", default="period", help="history: the period column")
     parser.add_argument("--value-col", default="bookings", help="history: the bookings column")
     parser.add_argument("--hierarchy", help="CSV with segment,region: reconcile regions too")
+    parser.add_argument("--reps", help="with --opportunities: reps (rep_id, manager_id) for the roll-up "
+                        "rep -> manager -> segment (forecast/rollup.csv, written when deals name owners)")
+    parser.add_argument("--calls", help="with --opportunities: forecast calls (owner_id, period, amount) "
+                        "beside the model in rollup.csv")
     parser.add_argument("--as-of", type=iso_date, help="with --opportunities: the export date "
                         "(default: the latest date in the file)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for the pipeline simulation")
@@ -120,6 +124,14 @@ def run(args: argparse.Namespace) -> int:
         quarter = combine_quarter(result, pipeline, targets=targets)
     with atomic_output_dir(args.out, inputs=inputs, force=args.force) as tmp:
         write_forecast(tmp, result, pipeline, quarter)
+        from revops.artifacts.forecast import forecast_rollup_if_owned, write_rollup
+
+        rollup = forecast_rollup_if_owned(
+            pipeline, opportunities, _read(args.reps, "reps", data) if args.reps else None,
+            _read(args.calls, "forecast_calls", data) if args.calls else None,
+            config=config, seed=args.seed)
+        if rollup is not None:
+            write_rollup(tmp, rollup)
     out = Path(args.out)
     run_id = None
     if not args.no_mlflow:

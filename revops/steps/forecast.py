@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from revops.artifacts.forecast import log_forecast, write_forecast
+from revops.artifacts.forecast import forecast_rollup_if_owned, write_rollup
 from revops.report import Section, Table
 from revops.steps import Step, StepContext, StepOutcome
 
@@ -32,10 +33,18 @@ def run(ctx: StepContext) -> StepOutcome:
                                  random_state=ctx.config.seed)
     quarter = combine_quarter(result, pipeline, targets=targets)
     write_forecast(ctx.out_dir, result, pipeline, quarter)
+    # The roll-up rep -> manager -> segment -> total, when the deals name their owners.
+    rollup = forecast_rollup_if_owned(pipeline, opportunities, bundle.tables.get("reps"),
+                                      bundle.tables.get("forecast_calls"), config=cfg,
+                                      seed=ctx.config.seed)
+    if rollup is not None:
+        write_rollup(ctx.out_dir, rollup)
     log_forecast(cfg, result, pipeline, source=source)
     ctx.state.forecast, ctx.state.pipeline, ctx.state.quarter = result, pipeline, quarter
-    notes = result.notes + pipeline.notes + quarter.notes
+    notes = result.notes + pipeline.notes + quarter.notes + (rollup.notes if rollup is not None else [])
     section = forecast_section(ctx, result, pipeline, quarter, source, notes)
+    if rollup is not None:
+        section.tables.append(rollup_table(rollup, quarter.period))
     # A year of forecast bookings per segment: what account potential is made of when missing.
     future = quarter.forecast[quarter.forecast["segment"].isin(history["segment"].unique())]
     ctx.state.annual_run_rate = future.groupby("segment")["p50"].mean() * (12 if cfg.freq == "M" else 4)
@@ -122,6 +131,20 @@ def forecast_section(ctx: StepContext, result, pipeline, quarter, source: str, n
                                 f"{period} months are the combined forecast", path.read_bytes()))
     section.paragraphs += [f"Note: {n}" for n in notes]
     return section
+
+
+def rollup_table(rollup, period) -> Table:
+    """The roll-up in the report: reps under managers under segments, categories beside the
+    model and the calls."""
+    table = rollup.table.drop(columns=[c for c in ("call_rollup", "call_note") if c in rollup.table.columns])
+    if table["call"].isna().all():
+        table = table.drop(columns=["call", "call_source", "call_gap", "call_flag"])
+    return Table(table, f"{period}: the roll-up rep -> manager -> segment -> total (rollup.csv); "
+                 "categories each on their own, the model's range simulated per node",
+                 key=("level", "segment", "id"), max_rows=80,
+                 labels={"parent_id": "Reports to", "best_case": "Best case",
+                         "model_p50": "Model (P50)", "model_p10": "Model P10",
+                         "model_p90": "Model P90", "call_gap": "Call - model"})
 
 
 STEP = Step("forecast", TITLE, ("opportunities",), run)
