@@ -54,6 +54,9 @@ class Metrics:
         self.uptime = Gauge("revops_uptime_seconds", "Seconds since the service started.", registry=r,
                             multiprocess_mode="max")
         self.started = time.time()
+        # The files of the multiprocess mode give labels sorted by name; the text keeps these.
+        self._label_order = {m._name: m._labelnames for m in (
+            self.requests, self.duration, self.routed, self.reloads, self.plan_reloads, self.closed, self.model_info)}
         self._lock = threading.Lock()
         self._model: tuple[str, str] | None = None
         # Labelled children looked up once: .labels() takes a lock and builds a key every call.
@@ -105,8 +108,9 @@ class Metrics:
             from prometheus_client import multiprocess
 
             # The files' families come in no fixed order.
-            return exposition(sorted(multiprocess.MultiProcessCollector(None).collect(), key=lambda f: f.name))
-        return exposition(self.registry.collect())
+            return exposition(sorted(multiprocess.MultiProcessCollector(None).collect(), key=lambda f: f.name),
+                              self._label_order)
+        return exposition(self.registry.collect(), self._label_order)
 
 
 def _value(v: float) -> str:
@@ -115,7 +119,7 @@ def _value(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else repr(float(v))
 
 
-def exposition(families) -> str:
+def exposition(families, label_order: dict[str, tuple[str, ...]] | None = None) -> str:
     """The Prometheus text format (0.0.4) of metric families, with the labels in the order
     declared (prometheus_client's own writer sorts them by name), whole numbers without '.0', and
     no ``_created`` series; a model no longer served (0) is left out."""
@@ -134,6 +138,9 @@ def exposition(families) -> str:
             if family.name == "revops_model_info" and sample.value == 0:
                 continue
             labels = sample.labels
+            order = (label_order or {}).get(family.name)
+            if order:
+                labels = {**{k: labels[k] for k in order if k in labels}, **labels}
             if "le" in labels:
                 labels = {**{k: v for k, v in labels.items() if k != "le"}, "le": labels["le"]}
             text = ",".join(f'{k}="{_label(v)}"' for k, v in labels.items())

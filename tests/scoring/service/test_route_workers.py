@@ -1,0 +1,96 @@
+"""``revops score serve`` started from REVOPS_* variables alone, two workers: every /metrics scrape
+counts every request of both workers, and both workers share one round-robin sequence."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import mlflow
+import pytest
+
+from route_support import write_plan
+from scoring import registry
+from scoring.model import LeadScorer
+from scoring.service.server import free_port
+from scoring.synthetic import make_leads
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.slow
+@pytest.mark.mlflow
+def test_env_only_two_workers_metrics_add_up(tmp_path):
+    from revops.mlflow_setup import configure
+
+    configure()
+    frame, _ = make_leads(1500, seed=3)
+    scorer = LeadScorer(time_col="created_at", candidates=("logistic_regression",), random_state=0).fit(frame)
+    with mlflow.start_run():
+        registry.register(scorer, frame.tail(200))  # the first version becomes champion
+    owners = write_plan(tmp_path / "plan", n_accounts=12)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVOPS_") and k != "PROMETHEUS_MULTIPROC_DIR"}
+    env.update({"PYTHONPATH": str(REPO), "REVOPS_PORT": str(port), "REVOPS_WORKERS": "2",
+                "REVOPS_TERRITORY_PLAN": str(tmp_path / "plan"), "REVOPS_ROUTE_STATE": str(tmp_path / "rr.sqlite"),
+                "REVOPS_TIER_CAPS": '{"A": 1000}', "REVOPS_LOG_LEVEL": "error",
+                "REVOPS_METRICS_DIR": str(tmp_path / "metrics")})
+    proc = subprocess.Popen([sys.executable, "-m", "revops", "score", "serve", "--quiet"], env=env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{url}/readyz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "the service did not become ready"
+            time.sleep(0.3)
+        leads = [{"lead_id": f"W{i}", "segment": "SMB", "region": "AMER"} for i in range(40)]
+        account = next(iter(owners))
+        reps = []
+        # A new connection per request: uvicorn's workers share the listening socket, so both answer.
+        for i, lead in enumerate(leads):
+            r = httpx.post(f"{url}/v1/route", json={"leads": [lead]})
+            assert r.status_code == 200, r.text
+            reps.append(r.json()["routes"][0]["rep_id"])
+        r = httpx.post(f"{url}/v1/route", json={"leads": [{"lead_id": "acct", "account_id": account}]})
+        assert r.json()["routes"][0]["rep_id"] == owners[account]
+        for _ in range(12):
+            text = httpx.get(f"{url}/metrics").text
+            assert re.search(r'revops_http_requests_total\{route="/v1/route",method="POST",status="200"\} 41\n', text), text
+            assert 'revops_leads_routed_total{rule="round_robin"} 40\n' in text
+            assert 'revops_leads_routed_total{rule="account_owner"} 1\n' in text
+            assert re.search(r'revops_model_info\{name="lead-scoring",version="1"\} 1\n', text)
+        # One shared sequence across the two workers: SMB/AMER weights R4 250 : R5 1000 exactly.
+        assert Counter(reps) == {"R5": 32, "R4": 8}
+        # Both workers answered some of them (each worker writes its own file of counters).
+        per_worker = [_route_requests(path) for path in sorted((tmp_path / "metrics").glob("counter_*.db"))]
+        assert len(per_worker) == 2 and min(per_worker) > 0 and sum(per_worker) == 41, per_worker
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0, proc.stderr.read().decode()
+
+
+def _route_requests(path: Path) -> int:
+    """POST /v1/route requests counted in one worker's multiprocess file."""
+    import json
+
+    from prometheus_client.mmap_dict import MmapedDict
+
+    total = 0
+    for key, value, *_ in MmapedDict.read_all_values_from_file(str(path)):
+        _, name, labels, *_ = json.loads(key)
+        if name == "revops_http_requests_total" and labels.get("route") == "/v1/route":
+            total += int(value)
+    return total
