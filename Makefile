@@ -67,14 +67,15 @@ lock: $(UV)
 		--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) -o $(LOCK)
 
 # The newest versions pyproject allows, without the lock, in a venv of their own: what a user
-# installing `pip install revops` today gets. Prints where they differ from the lock, then tests.
+# installing `pip install revops` today gets. Prints where they differ from the lock, then tests
+# (PYTEST_ARGS narrows it, e.g. PYTEST_ARGS='-m "not slow"').
 test-latest:
 	rm -rf $(LATEST_VENV)
 	$(PYTHON) -m venv $(LATEST_VENV)
 	$(LATEST_VENV)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
 	$(LATEST_VENV)/bin/uv pip install --quiet --python $(LATEST_VENV)/bin/python --upgrade -e ".[dev]"
 	$(LATEST_VENV)/bin/python requirements/drift.py $(LOCK)
-	$(LATEST_VENV)/bin/python -m pytest -q
+	$(LATEST_VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 clean:
 	rm -rf build $(VENV) models/mlflow.db models/artifacts
