@@ -27,6 +27,7 @@ from typing import Any, Iterable, Literal
 import numpy as np
 import pandas as pd
 
+from parsing.column import ColumnReading
 from parsing.tokens import PLACEHOLDERS
 
 DateOrder = Literal["DMY", "MDY", "YMD"]
@@ -50,7 +51,7 @@ _MONTHS["sept"] = 9
 
 
 @dataclass(frozen=True)
-class DateReading:
+class DateReading(ColumnReading):
     """A column read as dates (naive UTC). ``order`` is the order the values that needed one
     were read with, and ``decided_by`` why: ``"setting"``, ``"values"``, ``"evidence"``,
     ``"convention"`` (dotted dates), ``"default"`` (undecided, see :attr:`undecided`) or None
@@ -65,26 +66,10 @@ class DateReading:
     day_first_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     month_first_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
-    @property
-    def told(self) -> DateOrder | None:
-        """The order the column's own values tell, when they tell one (and only one)."""
-        day, month = bool(self.day_first_rows.any()), bool(self.month_first_rows.any())
-        if day == month:
-            return None
-        return "DMY" if day else "MDY"
+    WAYS = ("DMY", "MDY")
 
-    @property
-    def mixed(self) -> bool:
-        return bool(self.day_first_rows.any() and self.month_first_rows.any())
-
-    @property
-    def undecided(self) -> bool:
-        return self.decided_by == "default" and bool(self.ambiguous.any())
-
-    @property
-    def share(self) -> float:
-        present = int((~self.missing).sum())
-        return 1.0 if present == 0 else 1.0 - int(self.bad.sum()) / present
+    def told_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.day_first_rows, self.month_first_rows
 
 
 @dataclass

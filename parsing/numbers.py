@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from parsing.column import ColumnReading
 from parsing.tokens import PLACEHOLDERS
 
 Decimal = Literal[",", "."]
@@ -171,7 +172,7 @@ def number_value(value: Any, decimal: Decimal | None = None) -> float | None:
 
 
 @dataclass(frozen=True)
-class NumberReading:
+class NumberReading(ColumnReading):
     """A column read as numbers.
 
     ``decimal`` is the separator the values were read with and ``decided_by`` why:
@@ -195,29 +196,10 @@ class NumberReading:
         """Rows holding an infinite value (``inf``, ``1e400``)."""
         return np.isinf(self.values)
 
-    @property
-    def told(self) -> Decimal | None:
-        """The separator the column's own values tell, when they tell one (and only one)."""
-        point, comma = bool(self.point_rows.any()), bool(self.comma_rows.any())
-        if point == comma:
-            return None
-        return "." if point else ","
+    WAYS = (".", ",")
 
-    @property
-    def mixed(self) -> bool:
-        """Some values read only with a decimal point, others only with a decimal comma."""
-        return bool(self.point_rows.any() and self.comma_rows.any())
-
-    @property
-    def undecided(self) -> bool:
-        """Values read differently with "," and "." and nothing decided which."""
-        return self.decided_by == "default" and bool(self.ambiguous.any())
-
-    @property
-    def share(self) -> float:
-        """Share of the present rows that read as numbers (1.0 for a column with none)."""
-        present = int((~self.missing).sum())
-        return 1.0 if present == 0 else 1.0 - int(self.bad.sum()) / present
+    def told_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.point_rows, self.comma_rows
 
 
 _PLAIN_INT = r"^[-+]?[0-9]+$"
