@@ -117,7 +117,9 @@ def _env_model():
         from pydantic_settings import BaseSettings, SettingsConfigDict
 
         class _Base(BaseSettings):
-            model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", case_sensitive=False)
+            # An empty variable is an unset one (compose writes ${VAR:-} as "").
+            model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", case_sensitive=False,
+                                              env_ignore_empty=True)
 
         mirrored = {}
         for name, info in ServiceSettings.__pydantic_fields__.items():
@@ -138,7 +140,7 @@ def env_values(environ: dict[str, str]) -> dict[str, Any]:
         parsed = model()
     else:
         names = {env_name(n).lower(): n for n in model.model_fields}
-        given = {names[k.lower()]: v for k, v in environ.items() if k.lower() in names}
+        given = {names[k.lower()]: v for k, v in environ.items() if k.lower() in names and v != ""}
         parsed = model(**{k: _decode(model, k, v) for k, v in given.items()})
     return {k: v for k, v in parsed.model_dump().items() if v is not None}
 
