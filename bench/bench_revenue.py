@@ -1,6 +1,6 @@
 """Renewal model and renewed-ARR intervals against the sample generator's truth, over seeds.
 
-    python -m bench.bench_revenue [--seeds 1-10] [--accounts 3000] [--candidates logistic_regression]
+    python -m bench.bench_revenue [--seeds 1-10] [--accounts 5000] [--candidates logistic_regression]
 
 For each seed: the sample's accounts and subscriptions (:func:`revops.sample_data.revenue_sample`,
 as of 2026-12-31), the renewal model trained as the plan trains it (the lead-scoring trainer on
@@ -31,8 +31,8 @@ def _seeds(text: str) -> list[int]:
 
 def evaluate_seed(seed: int, n_accounts: int, candidates: tuple[str, ...]) -> dict:
     """ECE of the renewal model and the 80 % interval hits of one sample."""
-    from forecasting.revenue import RevenueConfig, model_columns, plan_renewals, simulate_renewals
-    from forecasting.revenue.renewals import due_in
+    from forecasting.revenue import (RevenueConfig, due_in, model_columns, plan_renewals, segment_offsets,
+                                     segment_rate_uncertainty, shift_probability, simulate_renewals)
     from revops.sample_data import revenue_sample
     from revops.steps.revenue import renewal_scoring_config
     from scoring.model import LeadScorer
@@ -41,11 +41,15 @@ def evaluate_seed(seed: int, n_accounts: int, candidates: tuple[str, ...]) -> di
     plan = plan_renewals(data["subscriptions"], AS_OF, QUARTERS[0], accounts=data["accounts"])
     scorer = LeadScorer.from_config(renewal_scoring_config(candidates), random_state=seed).fit(plan.training)
     truth = data["subscriptions_truth"].set_index("subscription_id")
+    # As compute_revenue does with rate_uncertainty on (the default).
+    uncertainty = segment_rate_uncertainty(plan.frame)
+    offsets = segment_offsets(plan.training, scorer.predict_proba(model_columns(plan.training)))
     hits = []
     for quarter in QUARTERS:
         due = due_in(plan.frame, pd.Period(quarter))
-        p = scorer.predict_proba(model_columns(due))
-        forecast = simulate_renewals(due, p, period=quarter, config=RevenueConfig(seed=seed)).set_index("segment")
+        p = shift_probability(scorer.predict_proba(model_columns(due)), due["segment"], offsets)
+        forecast = simulate_renewals(due, p, period=quarter, config=RevenueConfig(seed=seed),
+                                     rate_uncertainty=uncertainty).set_index("segment")
         renews = truth.loc[due["subscription_id"], "renews"].to_numpy(bool)
         for segment, rows in due.groupby("segment").groups.items():
             actual = float(due.loc[rows, "arr"].to_numpy() @ renews[due.index.get_indexer(rows)])
@@ -60,7 +64,7 @@ def evaluate_seed(seed: int, n_accounts: int, candidates: tuple[str, ...]) -> di
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", default="1-10")
-    parser.add_argument("--accounts", type=int, default=3000)
+    parser.add_argument("--accounts", type=int, default=5000)
     parser.add_argument("--candidates", default="logistic_regression,gradient_boosting")
     args = parser.parse_args(argv)
     candidates = tuple(c.strip() for c in args.candidates.split(","))

@@ -17,8 +17,9 @@ import pandas as pd
 from forecasting.revenue.arr import OVERALL
 from forecasting.revenue.bridge import arr_bridge
 from forecasting.revenue.config import RevenueConfig
-from forecasting.revenue.renewals import (RenewalPlan, plan_renewals, renewal_table,
-                                          segment_renewal_rates, simulate_renewals)
+from forecasting.revenue.renewals import (LABEL, RenewalPlan, plan_renewals, renewal_table,
+                                          segment_offsets, segment_rate_uncertainty,
+                                          segment_renewal_rates, shift_probability, simulate_renewals)
 from forecasting.revenue.economics import unit_economics
 
 
@@ -74,10 +75,13 @@ def compute_revenue(
     probability: np.ndarray | None = None,
     reasons: pd.DataFrame | None = None,
     source: str = "model",
+    training_probability: np.ndarray | None = None,
 ) -> RevenueResult:
     """Bridge, renewals and unit economics. ``period``: the plan period (None: the quarter after
     ``as_of``); ``probability``: P(renew) per row of ``renewal_plan.due`` (None: segment rates);
-    ``reasons``: columns to copy into renewals.csv (one row per due subscription)."""
+    ``reasons``: columns to copy into renewals.csv (one row per due subscription);
+    ``training_probability``: the model's P(renew) of ``renewal_plan.training``'s rows, for the
+    per-segment level correction (:func:`segment_offsets`, with ``segment_recalibration``)."""
     config = config or RevenueConfig()
     as_of = pd.Timestamp(as_of).normalize()
     if period is None:
@@ -92,12 +96,18 @@ def compute_revenue(
         source = "segment renewal rate"
         notes.append("P(renew) is each segment's past renewal rate (no renewal model)")
     probability = np.asarray(probability, dtype=float).copy()
+    if config.segment_recalibration and training_probability is not None and len(plan.due):
+        offsets = segment_offsets(plan.training, training_probability)
+        probability = shift_probability(probability, plan.due["segment"], offsets)
     # A renewal already decided before the plan period opens is certain.
     status = plan.due["status"].to_numpy() if len(plan.due) else np.array([], dtype=object)
     probability[status == "renewed"] = 1.0
     probability[status == "churned"] = 0.0
+    uncertainty = None
+    if config.rate_uncertainty and (plan.frame[LABEL] != "").any():
+        uncertainty = segment_rate_uncertainty(plan.frame)
     forecast = simulate_renewals(plan.due, probability, period=period, config=config,
-                                 arr_now=plan.arr_now, source=source)
+                                 arr_now=plan.arr_now, source=source, rate_uncertainty=uncertainty)
     renewals = renewal_table(plan.due, probability, reasons, source)
     ue = unit_economics(subscriptions, as_of, spend=spend, leads=leads, opportunities=opportunities,
                         config=config)

@@ -33,6 +33,12 @@ class RevenueConfig:
     min_renewals: Annotated[int, Field(
         ge=10, description="fewest decided renewals (with both outcomes) to train a renewal model; "
         "below it P(renew) is the segment's past renewal rate")] = 50
+    rate_uncertainty: Annotated[bool, Field(
+        description="widen the renewed-ARR range by the uncertainty of each segment's renewal rate "
+        "(the standard error over its decided renewals), not only by which subscriptions renew")] = True
+    segment_recalibration: Annotated[bool, Field(
+        description="shift each segment's P(renew) so the model's mean over its decided renewals "
+        "equals their renewal rate (a regularised model pulls small segments towards the mean)")] = True
     history_periods: Annotated[int | None, Field(
         ge=1, description="periods of the ARR bridge, the newest ending at the plan date; None: every "
         "period the subscriptions cover")] = None

@@ -132,7 +132,7 @@ def training_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 def model_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows of ``frame`` as a renewal model scores them (training columns without the label)."""
-    return frame.drop(columns=["status", "renewed_by", "renewed_arr", "account_id", "end_date"])
+    return frame.drop(columns=["status", "renewed_by", "renewed_arr", "account_id", "end_date"], errors="ignore")
 
 
 def due_in(frame: pd.DataFrame, period: pd.Period) -> pd.DataFrame:
@@ -155,13 +155,66 @@ def segment_renewal_rates(frame: pd.DataFrame) -> pd.Series:
     return rates
 
 
+def segment_rate_uncertainty(frame: pd.DataFrame) -> pd.Series:
+    """Per segment, the standard error of the logit of its past renewal rate (1 / sqrt(n p (1-p))
+    over its decided renewals): how far the level of P(renew) learnt from them may be off."""
+    decided = frame[frame[LABEL] != ""]
+    y = (decided[LABEL] == "1").astype(float)
+    stats = y.groupby(decided["segment"]).agg(["sum", "count"])
+    p = (stats["sum"] + 0.5) / (stats["count"] + 1.0)  # never 0 or 1: a segment without churn yet
+    return 1.0 / np.sqrt(stats["count"] * p * (1 - p))
+
+
+def segment_offsets(training: pd.DataFrame, probability: np.ndarray) -> pd.Series:
+    """Per segment, the shift on the logit scale that makes the model's mean P(renew) over the
+    segment's decided renewals equal their renewal rate (calibration in the large per segment:
+    a regularised model pulls small segments towards the mean; the simulation then spreads the
+    level by :func:`segment_rate_uncertainty`). ``probability``: the model's P(renew) of each row
+    of ``training`` (:attr:`RenewalPlan.training`)."""
+    p = np.clip(np.asarray(probability, dtype=float), 1e-6, 1 - 1e-6)
+    logit = np.log(p / (1 - p))
+    y = (training[LABEL] == "1").to_numpy(float)
+    segments = training["segment"].to_numpy()
+    out = {}
+    for segment in sorted(set(segments)):
+        mask = segments == segment
+        target = y[mask].mean()
+        if target in (0.0, 1.0) or np.isnan(logit[mask]).any():
+            out[segment] = 0.0
+            continue
+        shift = 0.0
+        for _ in range(50):  # Newton on the mean probability (monotone in the shift)
+            q = 1 / (1 + np.exp(-(logit[mask] + shift)))
+            gap = q.mean() - target
+            if abs(gap) < 1e-10:
+                break
+            shift -= gap / max((q * (1 - q)).mean(), 1e-9)
+        out[segment] = float(shift)
+    return pd.Series(out, dtype=float)
+
+
+def shift_probability(probability: np.ndarray, segments: pd.Series | np.ndarray, offsets: pd.Series) -> np.ndarray:
+    """``probability`` moved by each row's segment offset on the logit scale (0 and 1 stay)."""
+    p = np.asarray(probability, dtype=float)
+    shift = pd.Series(segments).map(offsets).fillna(0.0).to_numpy(float)
+    inner = (p > 0) & (p < 1)
+    q = np.clip(p, 1e-9, 1 - 1e-9)
+    moved = 1 / (1 + np.exp(-(np.log(q / (1 - q)) + shift)))
+    return np.where(inner, moved, p)
+
+
 def simulate_renewals(due: pd.DataFrame, probability: np.ndarray | pd.Series, *, period: pd.Period | str,
                       config: RevenueConfig | None = None, arr_now: pd.Series | None = None,
-                      source: str = "model") -> pd.DataFrame:
+                      source: str = "model", rate_uncertainty: pd.Series | None = None) -> pd.DataFrame:
     """Renewed ARR per segment (and ``ALL``) of the subscriptions ``due`` in ``period``:
     ``n_simulations`` draws, each subscription renewing independently with its probability;
     p10/p50/p90 of the draws, and the ending ARR of today's book (``arr_now`` per segment, less
-    what is due, plus what renews) before new business and expansion."""
+    what is due, plus what renews) before new business and expansion.
+
+    ``rate_uncertainty``: per segment, a standard deviation on the logit scale; each draw first
+    moves the segment's probabilities together by a normal shift of that size (the level of
+    P(renew) is estimated, not known), so the range holds that uncertainty too. Decided renewals
+    (probability 0 or 1) stay as they are."""
     config = config or RevenueConfig()
     p = np.asarray(probability, dtype=float)
     if len(p) != len(due):
@@ -178,9 +231,19 @@ def simulate_renewals(due: pd.DataFrame, probability: np.ndarray | pd.Series, *,
     chunk = max(1, 2_000_000 // max(len(due), 1))
     draws = np.zeros((config.n_simulations, len(segments)))
     codes = pd.Index(segments).get_indexer(due["segment"])
+    sigma = np.zeros(len(segments))
+    if rate_uncertainty is not None:
+        sigma = pd.Series(rate_uncertainty).reindex(segments).fillna(0.0).to_numpy(float)
+    open_ = (p > 0) & (p < 1)
+    logit = np.log(np.clip(p, 1e-9, 1 - 1e-9) / (1 - np.clip(p, 1e-9, 1 - 1e-9)))
     for start in range(0, config.n_simulations, chunk):
         n = min(chunk, config.n_simulations - start)
-        renewed = rng.random((n, len(due))) < p
+        if sigma.any():
+            shift = rng.normal(0.0, 1.0, (n, len(segments))) * sigma
+            p_draw = np.where(open_, 1 / (1 + np.exp(-(logit + shift[:, codes]))), p)
+        else:
+            p_draw = p
+        renewed = rng.random((n, len(due))) < p_draw
         for k in range(len(segments)):
             cols = codes == k
             draws[start:start + n, k] = renewed[:, cols] @ arr[cols]

@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
                                  leads=tables["leads"], opportunities=tables["opportunities"], config=engine,
                                  renewal_plan=fit.plan,
                                  probability=fit.probability if fit.scorer is not None else None,
-                                 reasons=fit.reasons)
+                                 reasons=fit.reasons, training_probability=fit.training_probability)
         result.notes[:0] = fit.notes
     with atomic_output_dir(args.out, inputs=inputs, force=args.force) as tmp:
         write_revenue(result, tmp, scorer=fit.scorer, model=fit.model)

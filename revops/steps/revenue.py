@@ -28,6 +28,7 @@ class RenewalFit:
     plan: Any  # forecasting.revenue.RenewalPlan
     scorer: Any = None  # scoring.model.LeadScorer
     probability: np.ndarray | None = None
+    training_probability: np.ndarray | None = None  # the model's P(renew) of the decided renewals
     reasons: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
     model: dict[str, Any] = field(default_factory=dict)  # how P(renew) was made (renewal_model.json)
@@ -64,6 +65,7 @@ def fit_renewals(subscriptions: pd.DataFrame, *, as_of: pd.Timestamp, period: pd
     fit.model = {"source": "model", "model": fit.scorer.model_name_, "decided_renewals": int(len(labels)),
                  "holdout": m["holdout"], "n_holdout": m["n_holdout"], "ece": m["ece"], "roc_auc": m["roc_auc"]}
     fit.notes += [f"renewal model: {w}" for w in fit.scorer.warnings_]
+    fit.training_probability = fit.scorer.predict_proba(model_columns(plan.training))
     if len(plan.due):
         scores = fit.scorer.score_frame(model_columns(plan.due))
         p = scores["probability"].to_numpy(float)
@@ -99,7 +101,8 @@ def run(ctx: StepContext) -> StepOutcome:
         bundle.get("subscriptions"), as_of=ctx.as_of, period=ctx.plan_period,
         spend=bundle.tables.get("spend"), leads=bundle.tables.get("leads"),
         opportunities=bundle.tables.get("opportunities"), config=engine, renewal_plan=fit.plan,
-        probability=fit.probability if fit.scorer is not None else None, reasons=fit.reasons)
+        probability=fit.probability if fit.scorer is not None else None, reasons=fit.reasons,
+        training_probability=fit.training_probability)
     result.notes[:0] = fit.notes
     write_revenue(result, ctx.out_dir, scorer=fit.scorer, model=fit.model)
     log_revenue(engine, result, scorer=fit.scorer, renewal_model_name=cfg.model_name)
