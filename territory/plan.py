@@ -13,7 +13,7 @@ from territory.config import TerritoryConfig
 from territory.feasibility import invalid_locks
 from territory.inputs import Inputs, check_inputs
 from territory.objective import pair_costs
-from territory.pools import build_instance
+from territory.pools import PoolMap, build_instance, cluster_map
 from territory.quotas import quota_spread, quotas, segment_targets
 from territory.report import (assignments_frame, move_reasons, rep_frame,
                               worst_deviation_pct)
@@ -46,7 +46,7 @@ class TerritoryPlan:
 def plan_territories(accounts: pd.DataFrame, reps: pd.DataFrame, costs: pd.DataFrame | None = None,
                      targets: pd.DataFrame | None = None, config: TerritoryConfig | None = None,
                      progress: Callable[[str], None] | None = None,
-                     **overrides: Any) -> TerritoryPlan:
+                     executor: PoolMap | None = None, **overrides: Any) -> TerritoryPlan:
     """Assign every account to one eligible rep, balanced within each pool; set quotas.
 
     ``config`` (or keyword overrides of its fields, e.g. ``balance_tolerance=0.15``) holds the
@@ -58,15 +58,24 @@ def plan_territories(accounts: pd.DataFrame, reps: pd.DataFrame, costs: pd.DataF
     TerritoryInfeasibleError (naming the pool and bound) when no plan exists and ``best_effort``
     is off, and TerritoryTimeLimitError when the time limit leaves some pool without any plan.
     A KeyboardInterrupt stops the solver at once and propagates.
+
+    ``executor``: a map-like callable (``executor(func, *lists)`` -> results in order) that
+    solves independent pools, e.g. on a cluster; None: ``config.n_jobs`` on this machine, or,
+    with ``config.backend == "dask"``, the workers of the cluster at ``config.scheduler``.
+    The plan is the same wherever the pools are solved.
     """
     config = dataclasses.replace(config or TerritoryConfig(), **overrides)
     started = time.perf_counter()
     inputs = check_inputs(accounts, reps, costs, targets)
-    return plan_from_inputs(inputs, config, started, progress)
+    if executor is None and config.backend == "dask":
+        with cluster_map(config.scheduler) as pool_map:
+            return plan_from_inputs(inputs, config, started, progress, pool_map)
+    return plan_from_inputs(inputs, config, started, progress, executor)
 
 
 def plan_from_inputs(inputs: Inputs, config: TerritoryConfig, started: float | None = None,
-                     progress: Callable[[str], None] | None = None) -> TerritoryPlan:
+                     progress: Callable[[str], None] | None = None,
+                     executor: PoolMap | None = None) -> TerritoryPlan:
     started = time.perf_counter() if started is None else started
     say = progress or no_progress
     deadline = Deadline(config.time_limit)
@@ -79,7 +88,7 @@ def plan_from_inputs(inputs: Inputs, config: TerritoryConfig, started: float | N
     say(f"{len(inst.accounts)} accounts, {len(inst.reps)} reps in {inst.n_pools} pool(s); "
         + ("no time limit" if config.time_limit is None else f"time limit {config.time_limit:g} s"))
     solve_start = time.perf_counter()
-    outcome = search_plan(inst, coef, moved, numbers, config, deadline, say)
+    outcome = search_plan(inst, coef, moved, numbers, config, deadline, say, executor)
     solve_seconds = time.perf_counter() - solve_start
     blocks, solutions, tolerance, cap = (outcome.blocks, outcome.solutions, outcome.tolerance,
                                          outcome.cap)

@@ -7,7 +7,9 @@ the regions, see fair_shares). Reps with capacity 0 get nothing and make no pair
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -173,3 +175,48 @@ def build_instance(inputs: Inputs) -> Instance:
         fair_potential=fair_potential, fair_workload=fair_workload,
         pair_acc=pair_acc[order], pair_rep=pair_rep[order], pair_pool=pair_pool[order],
     )
+
+
+# --- solving pools elsewhere ---------------------------------------------------------------------
+
+# Pools are independent: any map-like callable solves them, called as ``pool_map(func, *lists)``
+# and returning the results in order (the builtin ``map``, a process pool's ``map``, or
+# :func:`cluster_map`'s on a Dask cluster).
+PoolMap = Callable[..., Iterable[Any]]
+
+# Seconds to wait for a scheduler (distributed's default, 30 s, is long to learn of a typo).
+CONNECT_TIMEOUT = 5.0
+
+
+class ClusterError(TerritoryInputError):
+    """The Dask cluster cannot be used: the extra is missing or the scheduler does not answer."""
+
+
+@contextlib.contextmanager
+def cluster_map(scheduler: str, timeout: float | None = None) -> Iterator[PoolMap]:
+    """A PoolMap running each call on the workers of the Dask cluster at ``scheduler``
+    (connected within ``timeout`` seconds, None: :data:`CONNECT_TIMEOUT`), for the block."""
+    timeout = CONNECT_TIMEOUT if timeout is None else timeout
+    try:  # an optional extra: imported only when a cluster is asked for
+        from distributed import Client
+    except ImportError as exc:
+        raise ClusterError(f"backend 'dask' needs the 'distributed' package, which is not "
+                           f"installed ({exc}); install the dask extra here and on every worker: "
+                           'pip install "revops[dask]", or set backend=\'local\'.') from None
+    try:
+        client = Client(scheduler, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ClusterError(
+            f"scheduler {scheduler!r}: no Dask scheduler answered within {timeout:g} s ({exc}); "
+            "expected the address a running scheduler prints, e.g. tcp://10.0.0.5:8786. Start "
+            "one ('dask scheduler', then 'dask worker ADDRESS' on each worker machine), fix the "
+            "scheduler address, or set backend='local'.") from None
+
+    def pool_map(func: Callable[..., Any], *items: Iterable[Any]) -> list[Any]:
+        # pure=False: a pool solved twice (later phases) is solved again, not looked up
+        return client.gather(client.map(func, *items, pure=False))
+
+    try:
+        yield pool_map
+    finally:
+        client.close()

@@ -26,7 +26,7 @@ from territory.config import TerritoryConfig
 from territory.errors import TerritoryTimeLimitError
 from territory.feasibility import precheck
 from territory.objective import with_tie_break
-from territory.pools import Instance
+from territory.pools import Instance, PoolMap
 from territory.problem import BlockProblem, BlockSolution, block_problem
 from territory.scaling import ModelNumbers
 from territory.solve import (TOLERANCE_NUDGE, Deadline, Progress, describe, diagnose,
@@ -59,7 +59,8 @@ def chosen_pairs(block: BlockProblem, choice: np.ndarray) -> np.ndarray:
 class Search:
     def __init__(self, inst: Instance, coef: np.ndarray, moved: np.ndarray,
                  numbers: ModelNumbers, config: TerritoryConfig, deadline: Deadline,
-                 progress: Progress) -> None:
+                 progress: Progress, executor: PoolMap | None = None) -> None:
+        self.executor = executor  # where independent pools are solved (None: config.n_jobs)
         self.inst, self.coef, self.moved, self.numbers = inst, coef, moved, numbers
         self.config, self.deadline, self.progress = config, deadline, progress
         self.tolerance = np.full(inst.n_pools, config.balance_tolerance)
@@ -125,7 +126,7 @@ class Search:
         blocks = [block_problem(self.inst, coef, self.numbers, (p,), self.tolerance)
                   for p in range(self.inst.n_pools)]
         solutions = solve_blocks(self.inst, blocks, self.config, self.deadline, self.progress,
-                                 phase, reserve=self.reserve)
+                                 phase, reserve=self.reserve, executor=self.executor)
         infeasible = [b.pools[0] for b, s in zip(blocks, solutions) if s.status == "infeasible"]
         missing = [b.pools[0] for b, s in zip(blocks, solutions) if s.status == "no_solution"]
         self.time_limited |= any(s.status == "feasible" for s in solutions)
@@ -247,8 +248,10 @@ class Search:
 
 
 def search_plan(inst: Instance, coef: np.ndarray, moved: np.ndarray, numbers: ModelNumbers,
-                config: TerritoryConfig, deadline: Deadline, progress: Progress) -> Outcome:
-    """Blocks, their solutions, tolerances and cap for the whole plan (see the module doc)."""
-    return Search(inst, coef, moved, numbers, config, deadline, progress).run()
+                config: TerritoryConfig, deadline: Deadline, progress: Progress,
+                executor: PoolMap | None = None) -> Outcome:
+    """Blocks, their solutions, tolerances and cap for the whole plan (see the module doc);
+    independent pools go through ``executor`` when given (a map-like callable)."""
+    return Search(inst, coef, moved, numbers, config, deadline, progress, executor).run()
 
 

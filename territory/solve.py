@@ -19,7 +19,7 @@ from territory.errors import TerritoryInfeasibleError
 from territory.fast import solve_block_highspy
 from territory.feasibility import MEASURES, single_measure, worst_rep
 from territory.model import solve_block_pulp
-from territory.pools import Instance
+from territory.pools import Instance, PoolMap
 from territory.problem import BlockProblem, BlockSolution, block_problem
 from territory.scaling import ModelNumbers
 
@@ -122,14 +122,24 @@ def describe(inst: Instance, block: BlockProblem, solution: BlockSolution, phase
 
 def solve_blocks(inst: Instance, blocks: list[BlockProblem], config: TerritoryConfig,
                  deadline: Deadline, progress: Progress = no_progress, phase: str = "",
-                 reserve: float = 0.0) -> list[BlockSolution]:
+                 reserve: float = 0.0, executor: PoolMap | None = None) -> list[BlockSolution]:
     """Solve each block with a share of the time left (minus ``reserve`` seconds kept back for
-    later phases); in parallel (joblib) when ``config.n_jobs`` asks for it."""
+    later phases); in parallel (joblib) when ``config.n_jobs`` asks for it, or all at once
+    through ``executor`` (a map-like callable, e.g. on a Dask cluster's workers)."""
     sizes = [max(b.n_pairs, 1) for b in blocks]
 
     def budget() -> float | None:
         left = deadline.remaining()
         return None if left is None else max(left - reserve, 0.0)
+
+    if executor is not None and len(blocks) > 1:
+        total, rest = sum(sizes), budget()
+        # every block at once: each may use the time its share of the work would take in turn
+        limits = [None if rest is None else min(rest, rest * s * len(blocks) / total) for s in sizes]
+        solutions = list(executor(solve_block, blocks, [config] * len(blocks), limits))
+        for block, solution in zip(blocks, solutions):
+            progress(describe(inst, block, solution, phase))
+        return solutions
 
     if config.n_jobs != 1 and len(blocks) > 1:
         from joblib import Parallel, delayed
