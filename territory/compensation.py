@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-EVERYONE = "*"   # a variable_pay key that covers every rep not named otherwise
+EVERYONE = "default"   # a variable_pay key that covers every rep not named otherwise
 PAYOUT_COLUMNS = ["rep_id", "attainment", "payout"]
 
 
@@ -56,7 +56,7 @@ class CompensationConfig:
 
     variable_pay: Annotated[float | dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None, Field(
         description="variable pay at target for the period: one amount for every rep, or "
-        "rep_id or segment -> amount ('*': everyone else); none: no pay plan (the plan skips it)")] = None
+        "rep_id or segment -> amount (default: everyone else); none: no pay plan (the plan skips it)")] = None
     rate_thresholds: Annotated[tuple[Annotated[float, Field(gt=0, allow_inf_nan=False)], ...], Field(
         description="attainment levels (1.0 = quota) where the rate changes, increasing")] = (1.0,)
     rates: Annotated[tuple[Annotated[float, Field(ge=0, allow_inf_nan=False)], ...], Field(
@@ -109,7 +109,7 @@ def payout_multiple(attainment: "np.ndarray | float", config: CompensationConfig
 
 def variable_pay_of(reps: "pd.DataFrame", config: CompensationConfig) -> "pd.Series":
     """Variable pay at target per rep (``reps``: rep_id, optional segment), indexed by rep_id:
-    the rep's own amount, else its segment's, else ``'*'``. A rep matched by none is an error."""
+    the rep's own amount, else its segment's, else ``'default'``. A rep matched by none is an error."""
     import pandas as pd
 
     ids = reps["rep_id"].astype(str)
@@ -126,7 +126,7 @@ def variable_pay_of(reps: "pd.DataFrame", config: CompensationConfig) -> "pd.Ser
         raise CompensationInputError(
             f"variable_pay names no amount for {len(missing)} rep(s) ({', '.join(missing[:5])}"
             f"{', ...' if len(missing) > 5 else ''}); expected their rep_id, their segment, or "
-            f"'*' for everyone else among its keys ({', '.join(map(str, pay))})")
+            f"'default' for everyone else among its keys ({', '.join(map(str, pay))})")
     return pd.Series([float(v) for v in values], index=ids.to_numpy(), name="variable_pay")
 
 

@@ -23,8 +23,10 @@ def summary_record(plan: TerritoryPlan) -> dict[str, Any]:
     return record
 
 
-def write_plan(plan: TerritoryPlan, out_dir: Path) -> dict[str, Path]:
-    """assignments.csv, rep_summary.csv, pools.csv, summary.json and the plots, into ``out_dir``."""
+def write_plan(plan: TerritoryPlan, out_dir: Path, attainment=None) -> dict[str, Path]:
+    """assignments.csv, rep_summary.csv, pools.csv, summary.json and the plots, into ``out_dir``;
+    ``attainment`` (``territory.attainment.AttainmentResult``) adds the share of reps expected
+    at quota to summary.json."""
     from territory.plots import balance_figure, moves_figure
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -33,7 +35,9 @@ def write_plan(plan: TerritoryPlan, out_dir: Path) -> dict[str, Path]:
         "rep_summary": write_csv(out_dir / "rep_summary.csv", plan.rep_summary),
         "pools": write_csv(out_dir / "pools.csv",
                            plan.pool_summary.drop(columns=["seconds"], errors="ignore")),
-        "summary": write_json(out_dir / "summary.json", {**summary_record(plan), "notes": plan.notes}),
+        "summary": write_json(out_dir / "summary.json", {
+            **summary_record(plan), **(attainment.summary() if attainment is not None else {}),
+            "notes": plan.notes}),
     }
     paths.update(save_figures({"balance_potential": balance_figure(plan.rep_summary, "potential"),
                                "balance_workload": balance_figure(plan.rep_summary, "workload"),

@@ -26,7 +26,7 @@ def register(subparsers) -> None:
 
             plan.toml:
               [compensation]
-              variable_pay = 10000          # or { SMB = 8000, Enterprise = 15000, "*" = 10000 }
+              variable_pay = 10000          # or { SMB = 8000, Enterprise = 15000, default = 10000 }
               rate_thresholds = [1.0]       # attainment where the rate changes (1.0 = quota)
               rates = [1.0, 2.0]            # 1x up to quota, 2x above
               cap = 2.0                     # at most twice the variable pay

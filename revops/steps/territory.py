@@ -32,7 +32,19 @@ def run(ctx: StepContext) -> StepOutcome:
     plan = plan_territories(accounts, bundle.get("reps"), costs=bundle.tables.get("costs"),
                             targets=bundle.tables.get("targets"), config=config,
                             progress=ctx.progress.info)
-    write_plan(plan, ctx.out_dir)
+    # P(attain) per rep for the plan quarter: the pipeline forecast's simulation per rep.
+    outlook, draws = rep_outlook(ctx, plan)
+    payouts = None
+    if outlook is not None:
+        plan.rep_summary = plan.rep_summary.merge(outlook.reps, on="rep_id", how="left")
+        notes += outlook.notes + ([f"Warning: {outlook.warning}."] if outlook.warning else [])
+        # The [compensation] pay plan on the same simulated attainment (compensation/).
+        from revops.steps.compensation import plan_payouts
+
+        payouts = plan_payouts(ctx, draws, plan.rep_summary)
+        if payouts is not None:
+            notes += payouts[2]
+    write_plan(plan, ctx.out_dir, attainment=outlook)
     log_plan(plan)
     ctx.state.territory = plan
     notes += plan.notes
@@ -58,6 +70,8 @@ def run(ctx: StepContext) -> StepOutcome:
                "quota_per_potential": "number", "ramp": "share", "capacity": "number",
                "workload": "number", "fair_workload": "number", "workload_before": "number",
                "accounts": "count", "moved_in": "count", "moved_out": "count"}))
+    if payouts is not None:
+        section.tables.append(payouts[1])
     pools = plan.pool_summary.drop(columns=["seconds", "objective", "bound"], errors="ignore")
     section.tables.append(Table(pools, "Pools: the solve per segment and region", key=("pool",),
                                 kinds={"gap": "share", "accounts": "count", "reps": "count",
@@ -69,10 +83,67 @@ def run(ctx: StepContext) -> StepOutcome:
         path = ctx.out_dir / f"{name}.png"
         if path.exists():
             section.figures.append((caption, path.read_bytes()))
+    if outlook is not None and outlook.reps_with_quota:
+        section.paragraphs.insert(1, (
+            f"Attainability: {outlook.share_attaining:.0%} of the {outlook.reps_with_quota} reps "
+            f"with a quota are expected at or above it in {ctx.plan_period} (80% interval "
+            f"{outlook.share_p10:.0%}-{outlook.share_p90:.0%}; healthy: "
+            f"{outlook.healthy_band[0]:.0%}-{outlook.healthy_band[1]:.0%}), from each rep's open "
+            "deals on its new territory and its share of new business, simulated with the "
+            "forecast (p_attain and bookings_p10/p50/p90 per rep)."))
     record = summary_record(plan)
     summary = {k: v for k, v in record.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
     summary["solver_status"] = s.status
+    if outlook is not None:
+        summary.update({k: v for k, v in outlook.summary().items() if isinstance(v, (int, float))})
+    if payouts is not None:
+        summary.update({f"compensation_{k}": v for k, v in payouts[0].items()})
     return StepOutcome(summary=summary, section=section, notes=notes)
+
+
+def rep_draws(ctx: StepContext, plan):
+    """Simulated bookings of the plan quarter per rep of ``plan`` (simulations x reps, in the
+    order of ``plan.rep_summary``), from the forecast step's pipeline simulation: open deals go
+    to their account's rep in the new plan, won-to-date stays with who won it, and each
+    segment's new business is shared by territory potential. None without a pipeline forecast
+    of the plan quarter."""
+    import numpy as np
+    import pandas as pd
+
+    from forecasting.rollup import simulate_owners
+
+    pipeline = ctx.state.pipeline
+    if pipeline is None or not ctx.bundle.has("opportunities") or pipeline.period != ctx.plan_period:
+        return None
+    opps = ctx.bundle.get("opportunities")
+    new_owner = plan.assignments.set_index(plan.assignments["account_id"].astype(str))["rep_id"].astype(str)
+    open_ids = set(pipeline.open_deals["opportunity_id"].astype(str))
+    is_open = opps["opportunity_id"].astype(str).isin(open_ids).to_numpy()
+    accounts = (opps["account_id"].astype("string").fillna("").to_numpy(object)
+                if "account_id" in opps.columns else np.full(len(opps), "", dtype=object))
+    owner_of = pd.Series(new_owner.reindex(accounts[is_open]).to_numpy(),
+                         index=opps.loc[is_open, "opportunity_id"].astype(str).to_numpy())
+    reps = plan.rep_summary
+    share = reps[["segment", "rep_id", "potential"]].rename(columns={"rep_id": "owner"})
+    total = share.groupby("segment")["potential"].transform("sum")
+    share = share.assign(share=np.where(total > 0, share["potential"] / total.where(total > 0), 0.0))
+    sims = simulate_owners(pipeline, opps, owner_of=owner_of,
+                           new_business_share=share[["segment", "owner", "share"]],
+                           owners=share[["segment", "owner"]], random_state=ctx.config.seed)
+    owner = sims.keys["owner"].astype(str).to_numpy()
+    return np.column_stack([sims.node(owner == str(rep)) for rep in reps["rep_id"]]) if len(reps) else None
+
+
+def rep_outlook(ctx: StepContext, plan):
+    """(P(attain) per rep and the share of reps at quota (``territory.attainment``), the draws
+    it rests on), or (None, None) without a pipeline forecast of the plan quarter or quotas."""
+    from territory.attainment import rep_attainment
+
+    draws = rep_draws(ctx, plan)
+    if draws is None or "quota" not in plan.rep_summary.columns:
+        return None, None
+    return rep_attainment(draws, plan.rep_summary[["rep_id", "quota"]],
+                          healthy_band=tuple(ctx.config.territory.healthy_attainment)), draws
 
 
 STEP = Step("territory", TITLE, ("accounts", "reps"), run)

@@ -26,7 +26,7 @@ def test_bands_threshold_and_uncapped():
 
 
 def test_variable_pay_by_rep_and_segment_and_spif():
-    config = CompensationConfig(variable_pay={"a": 5_000, "SMB": 8_000, "*": 1_000},
+    config = CompensationConfig(variable_pay={"a": 5_000, "SMB": 8_000, "default": 1_000},
                                 spifs=(Spif(name="calls", metric="calls", target=45 * 60, bonus=500),))
     table = pd.DataFrame({"rep_id": ["a", "b", "c"], "segment": ["SMB", "SMB", "Ent"],
                           "quota": [10.0, 10.0, 10.0], "bookings": [10.0, 5.0, 0.0],
