@@ -71,6 +71,12 @@ class TerritoryConfig:
     n_jobs: Annotated[int, Field(
         ge=-1, description="pools solved at once in worker processes (joblib); 1: one after the "
         "other in this process; -1: one per CPU")] = 1
+    backend: Annotated[Literal["local", "dask"], Field(
+        description="where pools are solved: on this machine (local, n_jobs processes) or on "
+        "the workers of a Dask cluster at scheduler (dask, every pool at once)")] = "local"
+    scheduler: Annotated[str | None, Field(
+        min_length=1, description="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (backend "
+        "dask only)")] = None
 
     @model_validator(mode="after")
     def _rules_across_fields(self) -> "TerritoryConfig":
@@ -80,4 +86,10 @@ class TerritoryConfig:
                 f"{self.disruption_weight!r} and {self.travel_weight!r}")
         if self.n_jobs == 0:
             raise ValueError("n_jobs must be 1 or more, or -1 for one job per CPU; got 0")
+        if self.backend == "dask" and self.scheduler is None:
+            raise ValueError("backend 'dask' needs a scheduler address, e.g. "
+                             "scheduler='tcp://127.0.0.1:8786'")
+        if self.backend != "dask" and self.scheduler is not None:
+            raise ValueError(f"scheduler {self.scheduler!r} is only used with backend='dask'; "
+                             f"got backend={self.backend!r}")
         return self
