@@ -136,7 +136,8 @@ def settings_from_args(args: argparse.Namespace, environ: dict[str, str] | None 
     from revops.errors import config_error
     from scoring.service.settings import ServiceSettings
 
-    given = {name: getattr(args, "model" if name == "model_uri" else name, None) for name in FLAGGED}
+    dest = {"model_uri": "model", "tier_caps": "tier_cap"}  # argparse's names for FLAG_OF's flags
+    given = {name: getattr(args, dest.get(name, name), None) for name in FLAGGED}
     if given["tier_caps"] is not None:
         given["tier_caps"] = dict(given["tier_caps"])
 

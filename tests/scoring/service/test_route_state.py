@@ -1,0 +1,42 @@
+"""Smooth weighted round robin and its shared SQLite state, without HTTP."""
+from __future__ import annotations
+
+from collections import Counter
+
+from scoring.service.route_state import RouteState, smooth_pick
+from scoring.service.routing import load_plan, read_unavailable
+from route_support import write_plan
+
+
+def test_smooth_pick_interleaves_by_weight():
+    credit: dict[str, int] = {}
+    picks = [smooth_pick(("a", "b", "c"), (5, 1, 1), credit) for _ in range(7)]
+    assert picks == ["a", "a", "b", "a", "c", "a", "a"]  # nginx's example sequence
+    assert credit == {"a": 0, "b": 0, "c": 0}  # back where it started after one period
+
+
+def test_two_processes_share_one_sequence_and_caps(tmp_path):
+    plan = load_plan(write_plan(tmp_path / "plan") and tmp_path / "plan")
+    pool = plan.pool(" smb ", "emea")
+    assert (pool.name, pool.reps, pool.weights) == ("SMB/EMEA", ("R1", "R2", "R3", "R4"), (1000, 500, 500, 250))
+    assert plan.pool("SMB", None).reps == ("R1", "R2", "R3", "R4", "R5")
+    assert plan.pool("Mid-Market", "EMEA").reps == ("R6",)  # R7 has no capacity
+    one, two = RouteState(tmp_path / "rr.sqlite"), RouteState(tmp_path / "rr.sqlite")
+    alone = RouteState(tmp_path / "alone.sqlite")
+    requests = [(f"L{i}", pool.name, pool.reps, pool.weights, "B", False) for i in range(18)]
+    shared = [(one if i % 2 else two).route([r], None, day="2026-12-01")[0] for i, r in enumerate(requests)]
+    assert shared == alone.route(requests, None, day="2026-12-01")
+    assert Counter(shared) == {"R1": 8, "R2": 4, "R3": 4, "R4": 2}
+    capped = one.route([(f"C{i}", pool.name, pool.reps, pool.weights, "A", False) for i in range(10)],
+                       {"A": 2}, frozenset({"R1"}), day="2026-12-01")
+    assert Counter(capped) == {"R2": 2, "R3": 2, "R4": 2, None: 4}
+    # A new day: the caps start again.
+    assert two.route([("N1", pool.name, pool.reps, pool.weights, "A", False)], {"A": 2}, frozenset({"R1"}),
+                     day="2026-12-02") != [None]
+
+
+def test_unavailable_file_forms(tmp_path):
+    (tmp_path / "a.csv").write_text("rep_id,reason\nR1,leave\n R2 ,\n")
+    (tmp_path / "b.txt").write_text("# away this week\nR3\n\nR4\n")
+    assert read_unavailable(tmp_path / "a.csv") == {"R1", "R2"}
+    assert read_unavailable(tmp_path / "b.txt") == {"R3", "R4"}
