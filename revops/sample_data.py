@@ -371,7 +371,8 @@ def _activities(seed: int, leads: pd.DataFrame, reps: pd.DataFrame, as_of: pd.Ti
     return pd.DataFrame({
         "activity_id": [f"T{i:08d}" for i in range(1, len(frame) + 1)],
         "lead_id": leads["lead_id"].to_numpy(object)[lead],
-        "at": pd.to_datetime(frame["at"]).dt.strftime("%Y-%m-%d %H:%M:%S"),
+        # datetime_as_string: strftime takes most of the generator's time at a million leads
+        "at": np.char.replace(np.datetime_as_string(frame["at"].to_numpy().astype("datetime64[s]")), "T", " "),
         "channel": frame["channel"].to_numpy(), "rep_id": owner[lead],
         "outcome": frame["outcome"].to_numpy(),
     })
