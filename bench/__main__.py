@@ -8,8 +8,9 @@ import importlib
 import subprocess
 import sys
 
-BENCHES = ("bench_scoring", "bench_service", "bench_service_limits", "bench_forecast",
-           "bench_sample_forecast", "bench_pipeline", "bench_territory")
+BENCHES = ("bench_startup", "bench_read", "bench_scoring", "bench_service", "bench_service_limits",
+           "bench_route", "bench_forecast", "bench_sample_forecast", "bench_pipeline", "bench_territory",
+           "bench_revenue", "bench_cluster")
 
 
 def main() -> int:
