@@ -44,6 +44,9 @@ _LAZY = {
     "retention_what_if": "forecasting.revenue.what_if",
     "what_if_summary": "forecasting.revenue.what_if",
     "revenue_figures": "forecasting.revenue.plots",
+    "what_if_figure": "forecasting.revenue.plots",
+    "bridge_waterfall": "forecasting.revenue.plots",
+    "retention_over_time": "forecasting.revenue.plots",
 }
 __all__ = sorted(_LAZY)
 

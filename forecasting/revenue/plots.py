@@ -108,3 +108,27 @@ def revenue_figures(bridge: pd.DataFrame, renewals: pd.DataFrame | None = None,
     if renewals is not None:
         figures["renewal_risk"] = renewal_risk(renewals, forecast)
     return figures
+
+
+def what_if_figure(base: pd.DataFrame, scenarios: dict[str, pd.DataFrame], segment: str = OVERALL,
+                   periods: int = 8):
+    """Ending ARR and NRR per period for the bridge as it was and for each what-if
+    (:func:`forecasting.revenue.retention_what_if`), last ``periods`` periods of ``segment``."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    for name, frame in {"as it was": base, **scenarios}.items():
+        rows = frame[frame["segment"] == segment].sort_values("period").tail(periods)
+        style = {"lw": 2.4, "color": "black"} if name == "as it was" else {"lw": 1.6}
+        axes[0].plot(rows["period"], rows["ending_arr"], marker="o", ms=3, label=name, **style)
+        axes[1].plot(rows["period"], rows["nrr"], marker="o", ms=3, label=name, **style)
+    axes[0].set_title(f"Ending ARR ({'all segments' if segment == OVERALL else segment})")
+    axes[0].yaxis.set_major_formatter(lambda v, _: _money(v))
+    axes[1].set_title("Net revenue retention per period")
+    axes[1].yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    for ax in axes:
+        ax.tick_params(axis="x", rotation=45, labelsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[1].legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    fig.tight_layout()
+    return fig

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecasting.revenue.bridge import _rates
+from forecasting.revenue.arr import OVERALL
+from forecasting.revenue.bridge import _SUMS, _rates
 
 
 def retention_what_if(bridge: pd.DataFrame, *, churn_change: float = 0.0, expansion_change: float = 0.0,
@@ -18,7 +19,11 @@ def retention_what_if(bridge: pd.DataFrame, *, churn_change: float = 0.0, expans
     period is changed on its own. Returns the same columns with ``ending_arr``, ``grr``, ``nrr``
     recomputed, plus ``ending_arr_before`` and ``nrr_before``."""
     rows = []
-    for segment, frame in bridge.groupby("segment", sort=False):
+    # ALL is the sum of the segments' what-ifs (its own flows would move churn where a segment
+    # has none to lose).
+    has_total = (bridge["segment"] == OVERALL).any() and (bridge["segment"] != OVERALL).any()
+    parts = bridge[bridge["segment"] != OVERALL] if has_total else bridge
+    for segment, frame in parts.groupby("segment", sort=False):
         frame = frame.sort_values("period").copy()
         carried = None
         for i in frame.index:
@@ -38,6 +43,16 @@ def retention_what_if(bridge: pd.DataFrame, *, churn_change: float = 0.0, expans
             carried = float(row["ending_arr"])
             rows.append(row)
     out = pd.DataFrame(rows).reset_index(drop=True)
+    if has_total:
+        sums = [c for c in _SUMS if c in out.columns] + ["ending_arr_before"]
+        total = out.groupby("period", sort=True)[sums].sum().reset_index()
+        before = bridge[bridge["segment"] == OVERALL].set_index("period")
+        total["nrr_before"] = total["period"].map(before["nrr"])
+        for column in bridge.columns:
+            if column not in total.columns and column != "segment":
+                total[column] = total["period"].map(before[column])
+        total["segment"] = OVERALL
+        out = pd.concat([out, total[out.columns]], ignore_index=True)
     return _rates(out)
 
 

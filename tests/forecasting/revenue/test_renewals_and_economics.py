@@ -87,3 +87,15 @@ def test_config_checks_its_values():
     with pytest.raises(ValueError, match="freq"):
         RevenueConfig(freq="W")
     assert dataclasses.replace(RevenueConfig(), freq="M").freq == "M"
+
+
+def test_what_if_total_is_the_sum_of_the_segments():
+    two = pd.concat([six_accounts(), six_accounts().assign(
+        segment="Enterprise", subscription_id=lambda f: "E-" + f["subscription_id"],
+        account_id=lambda f: "E-" + f["account_id"])], ignore_index=True)
+    two = two[two["subscription_id"] != "E-C1"]  # Enterprise: without C1 nothing churns in 2026Q3
+    bridge = arr_bridge(two, as_of=AS_OF)
+    changed = retention_what_if(bridge, churn_change=-0.02, expansion_change=0.5)
+    q3 = changed[changed["period"] == "2026Q3"].set_index("segment")
+    assert q3.loc["ALL", "ending_arr"] == pytest.approx(q3.loc["SMB", "ending_arr"] + q3.loc["Enterprise", "ending_arr"])
+    assert q3.loc["Enterprise", "churned_arr"] == 0  # nothing churned: nothing to lower
