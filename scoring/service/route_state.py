@@ -101,15 +101,20 @@ class RouteState:
 
         A request is ``(lead_id, pool, reps, weights, tier, counted_only)``: ``counted_only``
         (an account owner's lead, the rep given as the only member) records the lead in the
-        daily counts without a round-robin pick. None: no eligible rep (all unavailable or at
+        daily counts (kept only with caps) without a round-robin pick; without caps, owners'
+        leads need no transaction at all. None: no eligible rep (all unavailable or at
         their cap for the lead's tier).
         """
+        requests = list(requests)
+        if not caps and all(r[5] for r in requests):
+            # Account owners only and nothing to count: the plan alone decides, no transaction.
+            return [r[2][0] for r in requests]
         day = day or today()
         with self._lock:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
-                out = self._route(db, list(requests), caps or {}, unavailable_file, day)
+                out = self._route(db, requests, caps or {}, unavailable_file, day)
                 if self._pruned_on != day:
                     self._prune(db, day)
                 db.execute("COMMIT")
@@ -148,6 +153,9 @@ class RouteState:
 
         for lead_id, pool, reps, weights, tier, counted_only in requests:
             tier = tier or ""
+            if counted_only and not counting:
+                out.append(reps[0])
+                continue
             prior = db.execute("SELECT pool, rep_id FROM routed WHERE lead_id = ?", (lead_id,)).fetchone()
             if counted_only:
                 rep = reps[0]
