@@ -29,17 +29,18 @@ def plan_vs_actual(funnel_plan: pd.DataFrame, as_of: pd.Timestamp,
     plan["required"] = pd.to_numeric(plan["required"], errors="coerce")
     planned = plan.groupby(["segment", "period", "stage"], as_index=False)["required"].sum()
     planned = planned.rename(columns={"required": "planned"})
-    totals = planned.groupby(["period", "stage"], as_index=False)["planned"].sum().assign(segment=ALL)
-    planned = pd.concat([planned, totals], ignore_index=True)
     actuals = monthly_actuals(opportunities, leads)
-    if len(actuals):
-        actuals = pd.concat([actuals, actuals.groupby(["period", "stage"], as_index=False)["actual"].sum()
-                             .assign(segment=ALL)], ignore_index=True)
     known = ({"opportunity", "won"} if opportunities is not None else set()) | \
         ({"mql", "sql"} if leads is not None else set())
     out = planned.merge(actuals, on=["segment", "period", "stage"], how="left")
     due = (out["period"] <= pd.Timestamp(as_of).to_period("M").start_time) & out["stage"].isin(known)
     out["actual"] = np.where(due, out["actual"].fillna(0.0), np.nan)
+    # ALL sums the segments' planned rows only: a segment with nothing planned that month (or
+    # leads without a segment) must not inflate the company's attainment.
+    totals = out.groupby(["period", "stage"], as_index=False).agg(
+        planned=("planned", "sum"), actual=("actual", lambda s: s.sum(min_count=1))).assign(segment=ALL)
+    out = pd.concat([out, totals], ignore_index=True)
+    due = (out["period"] <= pd.Timestamp(as_of).to_period("M").start_time) & out["stage"].isin(known)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["attainment"] = np.where(out["planned"] > 0, out["actual"] / out["planned"], np.nan)
     out["gap"] = out["planned"] - out["actual"]

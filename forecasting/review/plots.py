@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.patches  # noqa: F401 - legend handles
 
 matplotlib.use("Agg", force=False)
 import matplotlib.pyplot as plt  # noqa: E402
@@ -45,21 +46,26 @@ def plot_plan_vs_actual(stage_totals: pd.DataFrame, title: str = "Last plan vs a
     fig, ax = plt.subplots(figsize=(9, 4))
     width = 0.8 / max(len(segments), 1)
     x = np.arange(len(stages))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    handles = []
     for i, segment in enumerate(segments):
         part = frame[frame["segment"] == segment].set_index("stage").reindex(stages)
-        bars = ax.bar(x + i * width, part["attainment"].fillna(0).to_numpy(), width,
-                      label="All segments" if segment == ALL else segment)
-        for bar, flagged in zip(bars, part["bottleneck"].fillna(False).astype(bool)):
-            if flagged:
-                bar.set_edgecolor("red")
-                bar.set_linewidth(2.5)
+        colour = "#444444" if segment == ALL else colours[i % len(colours)]
+        bars = ax.bar(x + i * width, part["attainment"].fillna(0).to_numpy(), width, color=colour)
+        handles.append(matplotlib.patches.Patch(color=colour, label="All segments" if segment == ALL else segment))
+        for bar, flagged in zip(bars, part["bottleneck"].eq(True)):
+            if flagged:  # hatched and outlined: the weakest link of this segment
+                bar.set_hatch("//")
+                bar.set_edgecolor("black")
+                bar.set_linewidth(1.5)
+    handles.append(matplotlib.patches.Patch(facecolor="white", edgecolor="black", hatch="//", label="bottleneck"))
     ax.axhline(1.0, color="black", linewidth=1, linestyle="--")
     ax.set_xticks(x + width * (len(segments) - 1) / 2)
     ax.set_xticklabels([STAGE_NAMES.get(s, s) for s in stages])
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_ylabel("actual / planned")
-    ax.set_title(title + " (red outline: bottleneck)")
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    ax.set_title(title)
+    ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     return fig
