@@ -13,6 +13,7 @@ import pandas as pd
 from forecasting.funnel.config import FunnelConfig
 from forecasting.funnel.drivers import estimate_drivers
 from forecasting.funnel.headcount import headcount_notes, plan_headcount
+from forecasting.funnel.headcount import monthly_headcount
 from forecasting.funnel.kpis import compute_kpis
 from forecasting.funnel.plan import build_funnel_plan, funnel_totals
 from forecasting.funnel.prep import OVERALL, new_business_targets
@@ -31,6 +32,9 @@ class FunnelResult:
     sensitivity: pd.DataFrame   # funnel_sensitivity: which assumption moves the MQL goal most
     notes: list[str] = field(default_factory=list)
     config: FunnelConfig = field(default_factory=FunnelConfig)
+    # monthly_headcount: AE capacity month by month (ramp by tenure, attrition, leavers) and
+    # the hires that close the gap with their start month
+    headcount_monthly: pd.DataFrame | None = None
 
     def summary(self) -> dict[str, Any]:
         """Headline numbers (per segment and overall): the SLA goals and the hiring gap."""
@@ -114,8 +118,12 @@ def compute_funnel(
         first, last = plan.loc[plan["in_past"], "period"].min(), plan.loc[plan["in_past"], "period"].max()
         notes.append(f"months {first[:7]} to {last[:7]} are over: their requirements show as "
                      "what happened (actual) and the gap, never as still needed (see in_past)")
+    first_month = ((pd.Timestamp(as_of) + pd.Timedelta(days=1)).to_period("M")
+                   if as_of is not None else None)
+    monthly = monthly_headcount(headcount, reps, config, ramp_curve=config.ramp_curve,
+                                annual_attrition=config.annual_attrition, first_month=first_month)
     return FunnelResult(kpis, drivers, plan, funnel_totals(plan), headcount, sensitivity, notes,
-                        config)
+                        config, headcount_monthly=monthly)
 
 
 def _configured(config: FunnelConfig | None, overrides: dict[str, Any]) -> FunnelConfig:

@@ -86,6 +86,12 @@ class FunnelConfig:
         "bookings) or even")] = "history"
     fallback_to_overall: Annotated[bool, Field(
         description="a segment with too few records borrows the all-segment rate")] = True
+    ramp_curve: Annotated[tuple[Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)], ...], Field(
+        description="a new AE's productivity in the first, second, ... month of tenure (1 after "
+        "the last); hires start that many months before they are needed")] = (0.25, 0.5, 0.75)
+    annual_attrition: Annotated[float, Field(
+        ge=0, lt=1, allow_inf_nan=False, description="share of AEs who leave in a year (0.15: "
+        "15%), taken off the capacity month by month")] = 0.0
 
     def get(self, name: str, segment: str) -> float | None:
         """The value of driver ``name`` for ``segment`` (None when the data should decide)."""

@@ -153,3 +153,123 @@ def headcount_notes(headcount: pd.DataFrame) -> list[str]:
                 "rep who owned a deal then (including reps who have left); the forecast is this "
                 "period's expected bookings from the reps on file, at the same attainment.")
     return notes
+
+
+# --- Capacity over time -------------------------------------------------------------------------
+MONTHLY_COLUMNS = ["segment", "month", "role", "needed", "on_file_fte", "productive_fte",
+                   "hires_start", "hires_total", "hires_productive_fte", "gap", "hire_note"]
+
+
+def ramp_at(tenure_months: np.ndarray, curve: tuple[float, ...]) -> np.ndarray:
+    """Productivity by month of tenure (0 = the first month): ``curve[t]``, 1 after it, 0 before
+    the start (negative tenure)."""
+    t = np.asarray(tenure_months, dtype=float)
+    values = np.append(np.asarray(curve, dtype=float), 1.0)
+    index = np.clip(np.floor(t), 0, len(curve)).astype(int)
+    return np.where(t < 0, 0.0, values[index])
+
+
+def _tenure_now(reps: pd.DataFrame, first: pd.Period, curve: tuple[float, ...]) -> np.ndarray:
+    """Months of tenure of each rep at ``first``: from hire_date; without one, where the ramp
+    curve reaches the rep's ``ramp`` today (a fully ramped rep: past the curve)."""
+    ramp = pd.to_numeric(reps["ramp"], errors="coerce").fillna(1.0).to_numpy() \
+        if "ramp" in reps.columns else np.ones(len(reps))
+    guess = np.array([next((i for i, v in enumerate(curve) if v >= r - 1e-9), len(curve)) for r in ramp],
+                     dtype=float)
+    if "hire_date" not in reps.columns:
+        return guess
+    hired = pd.to_datetime(reps["hire_date"], errors="coerce")
+    months = np.array([(first - d.to_period("M")).n if pd.notna(d) else np.nan for d in hired], dtype=float)
+    return np.where(np.isnan(months), guess, months)
+
+
+def monthly_headcount(headcount: pd.DataFrame, reps: pd.DataFrame | None,
+                      assumptions: FunnelConfig | None = None,
+                      ramp_curve: tuple[float, ...] = (0.25, 0.5, 0.75),
+                      annual_attrition: float = 0.0,
+                      first_month: pd.Period | str | None = None) -> pd.DataFrame:
+    """AE capacity month by month against the need of :func:`plan_headcount`, and the hires
+    that close the gap with the month each must start (``MONTHLY_COLUMNS``).
+
+    Per segment and month of the target periods: ``needed`` (the period's AE need);
+    ``productive_fte`` of the reps on file: capacity x ramp by month of tenure (``ramp_curve``:
+    productivity in the first, second... month; 1 after) x the chance they are still there
+    (``annual_attrition``, spread evenly) and 0 after their ``end_date``. Hires are planned
+    greedily from the first month short: a hire must start ``len(ramp_curve)`` months ahead to be
+    fully productive in the month it is needed; when that month is already past (before
+    ``first_month``), hires start in ``first_month`` and more of them are needed (they are still
+    ramping), which ``hire_note`` says. ``gap`` = needed - productive_fte - hires_productive_fte
+    (> 0: still short even with the hires, e.g. no ramp at all in the first month).
+    """
+    ae = headcount[(headcount["role"] == "ae") & (headcount["segment"] != OVERALL)]
+    if ae.empty:
+        return pd.DataFrame(columns=MONTHLY_COLUMNS)
+    periods = sorted({str(p) for p in ae["target_period"]})
+    months = pd.period_range(pd.Period(periods[0]).asfreq("M", "start"),
+                             pd.Period(periods[-1]).asfreq("M", "end"), freq="M")
+    first = pd.Period(first_month, "M") if first_month is not None else months[0]
+    lead = len(ramp_curve)
+    monthly_survival = (1.0 - annual_attrition) ** (1.0 / 12.0)
+    rows = []
+    for segment, need in ae.groupby("segment", sort=True):
+        need_by_period = dict(zip(need["target_period"].astype(str), need["needed"].astype(float)))
+        team = (reps[reps["segment"].astype(str) == str(segment)] if reps is not None
+                else pd.DataFrame(columns=["rep_id", "segment"]))
+        if "role" in team.columns:
+            text = team["role"].astype("string").str.lower().fillna("")
+            team = team[~text.str.contains("|".join(SDR_WORDS)).to_numpy()]
+        capacity = (pd.to_numeric(team["capacity"], errors="coerce").fillna(1.0).to_numpy()
+                    if "capacity" in team.columns else np.ones(len(team)))
+        tenure0 = _tenure_now(team, first, ramp_curve) if len(team) else np.zeros(0)
+        ends = (pd.to_datetime(team["end_date"], errors="coerce") if "end_date" in team.columns
+                else pd.Series(pd.NaT, index=team.index))
+        end_month = [d.to_period("M") if pd.notna(d) else None for d in ends]
+        starts: dict[pd.Period, int] = {}
+        for month in months:
+            period = str(month.asfreq("Q"))
+            needed = need_by_period.get(period, np.nan)
+            ahead = (month - first).n
+            survive = monthly_survival ** max(ahead, 0)
+            staying = np.array([e is None or month <= e for e in end_month], dtype=bool)
+            on_file = float((capacity * staying).sum() * survive)
+            productive = float((capacity * ramp_at(tenure0 + ahead, ramp_curve) * staying).sum() * survive)
+
+            def hired_fte(at: pd.Period) -> float:
+                return float(sum(n * ramp_at(np.array([(at - s).n]), ramp_curve)[0]
+                                 * monthly_survival ** (at - s).n for s, n in starts.items()))
+
+            short = needed - productive - hired_fte(month) if np.isfinite(needed) else 0.0
+            note = ""
+            if short > 1e-9:
+                start = max(month - lead, first)
+                per_hire = ramp_at(np.array([(month - start).n]), ramp_curve)[0] \
+                    * monthly_survival ** (month - start).n
+                if per_hire > 0:
+                    extra = int(np.ceil(short / per_hire - 1e-9))
+                    starts[start] = starts.get(start, 0) + extra
+                    if start > month - lead:
+                        note = (f"{extra} hire(s) starting {start} are still ramping in {month} "
+                                f"({per_hire:.0%} each): they needed to start by {month - lead}")
+                else:
+                    note = f"a hire starting in {start} adds nothing in {month} (ramp 0)"
+            hires = hired_fte(month)
+            rows.append({"segment": segment, "month": str(month), "role": "ae", "needed": needed,
+                         "on_file_fte": on_file, "productive_fte": productive,
+                         "hires_start": 0, "hires_total": 0,
+                         "hires_productive_fte": hires,
+                         "gap": needed - productive - hires if np.isfinite(needed) else np.nan,
+                         "hire_note": note})
+        # Hires are decided while walking forward; the start counts land in their start months.
+        seg_rows = [r for r in rows if r["segment"] == segment]
+        # Hires that start before the target periods (first_month earlier): said in the first
+        # row's note and counted in hires_total from the first month on.
+        early = {s: n for s, n in starts.items() if s < months[0]}
+        total = sum(early.values())
+        for r in seg_rows:
+            n = starts.get(pd.Period(r["month"], "M"), 0)
+            total += n
+            r["hires_start"], r["hires_total"] = n, total
+        if early:
+            seg_rows[0]["hire_note"] = ", ".join(f"{n} hire(s) start {s}" for s, n in sorted(early.items())) \
+                + (f"; {seg_rows[0]['hire_note']}" if seg_rows[0]["hire_note"] else "")
+    return pd.DataFrame(rows, columns=MONTHLY_COLUMNS)

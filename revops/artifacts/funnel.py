@@ -23,6 +23,8 @@ def write_funnel(result: FunnelResult, out_dir: Path) -> dict[str, Path]:
         "drivers": write_csv(out_dir / "drivers.csv", result.drivers),
         "sensitivity": write_csv(out_dir / "sensitivity.csv", result.sensitivity),
     }
+    if getattr(result, "headcount_monthly", None) is not None:
+        paths["headcount_monthly"] = write_csv(out_dir / "headcount_monthly.csv", result.headcount_monthly)
     paths.update(save_figures(funnel_figures(result.plan), out_dir))
     paths["summary"] = write_json(out_dir / "summary.json", {"headline": result.summary(), "notes": result.notes})
     return paths
