@@ -1,6 +1,6 @@
 """The team set-up of the README, exercised: PostgreSQL, ``mlflow server`` on it (127.0.0.1),
 ``revops score train`` and ``revops score promote`` through the server, and ``revops score
-serve`` following the champion alias without a restart.
+serve`` (configured by REVOPS_* variables) following the champion alias without a restart.
 
 PostgreSQL is Debian's ``postgresql`` package (``.ci/run`` installs it in CI). PostgreSQL refuses
 to run as root: as root the server runs as the ``postgres`` user the package creates.
@@ -105,7 +105,13 @@ def postgres():
         shutil.rmtree(root, ignore_errors=True)
 
 
-def test_service_follows_the_champion_of_a_postgres_backed_mlflow_server(postgres, tmp_path):
+def test_service_follows_the_champion_of_a_postgres_backed_mlflow_server(postgres, tmp_path, monkeypatch):
+    import mlflow
+    from mlflow.tracking import MlflowClient
+
+    from scoring import registry as scoring_registry
+    from scoring.model import LeadScorer
+
     port = free_port()
     tracking = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items()
@@ -118,11 +124,13 @@ def test_service_follows_the_champion_of_a_postgres_backed_mlflow_server(postgre
          "--artifacts-destination", str(tmp_path / "artifacts"), "--host", "127.0.0.1", "--port", str(port),
          "--workers", "1"], env=env, cwd=tmp_path, stdout=open(server_log, "wb"), stderr=subprocess.STDOUT,
         start_new_session=True)
+    frame = make_leads(1500, seed=5)[0]
     leads = tmp_path / "leads.csv"
-    make_leads(1500, seed=5)[0].to_csv(leads, index=False)
+    frame.to_csv(leads, index=False)
     client_env = {**env, "MLFLOW_TRACKING_URI": tracking}
     serve_port = free_port()
     service = None
+    previous_uri = mlflow.get_tracking_uri()
     try:
         _wait_http(f"{tracking}/health", mlflow_server, 150, server_log)
 
@@ -132,6 +140,8 @@ def test_service_follows_the_champion_of_a_postgres_backed_mlflow_server(postgre
             assert done.returncode == 0, done.stdout + done.stderr
             return done.stdout + done.stderr
 
+        # The README's team set-up: train through the server from the command line (version 1,
+        # the first champion), serve it, then a second version and a promotion.
         revops("train", "--leads", str(leads), "--out", str(tmp_path / "first"),
                "--candidates", "logistic_regression", "--quiet")
         service_log = tmp_path / "serve.log"
@@ -139,12 +149,17 @@ def test_service_follows_the_champion_of_a_postgres_backed_mlflow_server(postgre
                                    env={**client_env, "REVOPS_PORT": str(serve_port), "REVOPS_POLL_SECONDS": "0.5"},
                                    cwd=tmp_path, stdout=open(service_log, "wb"), stderr=subprocess.STDOUT,
                                    start_new_session=True)
-        revops("train", "--leads", str(leads), "--out", str(tmp_path / "second"),
-               "--candidates", "logistic_regression", "--quiet")
+        # Version 2 registered from this process while the service starts (a second command-line
+        # training would cost another interpreter start-up).
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking)
+        monkeypatch.delenv("MLFLOW_ARTIFACT_ROOT", raising=False)
+        mlflow.set_tracking_uri(tracking)
+        mlflow.set_experiment("revops-team-store-test")
+        scorer = LeadScorer(time_col="created_at", candidates=("logistic_regression",), random_state=1).fit(frame)
+        with mlflow.start_run():
+            scoring_registry.register(scorer, frame.tail(300))
         url = f"http://127.0.0.1:{serve_port}"
         _wait_http(f"{url}/readyz", service, 120, service_log)
-
-        from mlflow.tracking import MlflowClient
 
         registry = MlflowClient(tracking_uri=tracking, registry_uri=tracking)
         versions = sorted(int(v.version) for v in registry.search_model_versions("name='lead-scoring'"))
@@ -161,6 +176,9 @@ def test_service_follows_the_champion_of_a_postgres_backed_mlflow_server(postgre
         r = httpx.post(f"{url}/v1/score", json={"leads": [{"lead_id": "pg-1", "employees": 120}]})
         assert r.status_code == 200 and r.json()["model"]["version"] == other
     finally:
+        while mlflow.active_run() is not None:
+            mlflow.end_run()
+        mlflow.set_tracking_uri(previous_uri)
         if service is not None:
             _stop(service, signal.SIGINT)
         _stop(mlflow_server)
