@@ -61,3 +61,32 @@ def test_simulated_payouts_per_rep_and_cost_of_sales():
     assert summary["cost_of_sales_pct"] == pytest.approx(
         100 * sim.total_payout.mean() / draws.sum(axis=1).mean())
     assert 0 < summary["cost_of_sales_pct"] < 20
+
+
+def test_compare_pay_plans_cost_per_extra_booking():
+    from territory.compensation import compare_pay_plans
+
+    draws = np.array([[50.0, 120.0], [100.0, 300.0]])
+    reps = pd.DataFrame({"rep_id": ["a", "b"], "quota": [100.0, 100.0]})
+    flat = CompensationConfig(variable_pay=10.0, rates=(1.0, 1.0), cap=2.0)
+    accelerator = CompensationConfig(variable_pay=10.0, rates=(1.0, 2.0), cap=2.0)
+    table = compare_pay_plans(draws, reps, {"flat": flat, "accelerator": accelerator},
+                              uplift={"accelerator": 0.10})
+    base, acc = table.iloc[0], table.iloc[1]
+    # flat: 5 + 12, 10 + 20 (capped) -> 23.5; accelerator on 10 % more: 5.5 + 16.4, 12 + 20 -> 26.95
+    assert base["cost"] == pytest.approx(23.5) and acc["cost"] == pytest.approx(26.95)
+    assert acc["extra_bookings"] == pytest.approx(0.1 * draws.sum(axis=1).mean())
+    assert acc["cost_per_extra_booking"] == pytest.approx((26.95 - 23.5) / 28.5)
+    assert np.isnan(base["cost_per_extra_booking"])
+
+
+def test_bookings_by_rep_quarter():
+    from territory.compensation import bookings_by_rep_quarter
+
+    opps = pd.DataFrame({"owner_rep_id": ["a", "a", "b", "b", ""], "segment": "SMB",
+                         "amount": [10, 20, 5, 7, 100], "is_won": [1, 1, 1, 0, 1],
+                         "close_date": ["2026-11-02", "2026-08-01", "2026-12-30", "2026-12-01", "2026-12-01"]})
+    table = bookings_by_rep_quarter(opps, "2026-12-31", quarters=2)
+    assert list(table.columns) == ["segment", "2026Q3", "2026Q4"]
+    assert table.loc["a", ["2026Q3", "2026Q4"]].tolist() == [20.0, 10.0]
+    assert table.loc["b", "2026Q4"] == 5.0 and "" not in table.index
