@@ -20,6 +20,7 @@ FAST_PARAMETERS: dict[str, dict[str, Any]] = {
                        "candidates": ["logistic_regression"], "capacities": [0, 150, 300, 600]},
     "sla_review": {"n_leads": 5_000, "n_accounts": 60, "n_reps": 15},  # the sample funnel_what_if made
     "retention_what_if": {"n_leads": 5_000, "n_accounts": 60, "n_reps": 15},  # the same sample
+    "compensation_what_if": {"n_leads": 5_000, "n_accounts": 60, "n_reps": 15},  # the same sample
 }
 
 
