@@ -3,8 +3,10 @@ simulation of renewed ARR from per-subscription P(renew).
 
 A subscription is renewed by another subscription of the same account (and the same product,
 when both name one) starting within ``grace_days`` of its renewal date (the day after its last
-day). Its renewal is *decided* once that successor is in the table, or once the renewal date is
-more than ``grace_days`` before the plan date without one (churned); otherwise it is open.
+day). Its status is *renewed* once that successor is in the table, *churned* once the renewal
+date is more than ``grace_days`` before the plan date without one, and *open* otherwise. The
+label a model learns from (``renewed``) is set only when the renewal date is more than
+``grace_days`` old: nearer the plan date a renewal already shows but a churn does not yet.
 
 Features are what is known when the subscription starts, so a subscription due next quarter is
 described exactly as the decided ones the model learnt from: its ARR and term, the product, how

@@ -100,18 +100,14 @@ def _as_of(text: str | None, tables: dict) -> "object":
 
 
 def run(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from revops.artifacts.revenue import log_revenue, write_revenue
     from revops.config import PlanRevenueConfig
     from revops.flags import config_from_flags
-    from revops.outputs import atomic_output_dir, check_output_dir, to_json
+    from revops.outputs import check_output_dir
     from revops.progress import Progress
     from revops.reading import reading_from_flags
 
     progress = Progress(quiet=args.quiet or args.json)
     config = config_from_flags(PlanRevenueConfig, args)
-    engine = config.engine()
     inputs = [args.subscriptions, args.spend, args.leads, args.opportunities, args.accounts]
     check_output_dir(args.out, inputs=inputs, force=args.force)
     data = reading_from_flags(args)
@@ -120,6 +116,25 @@ def run(args: argparse.Namespace) -> int:
                   "spend": _load("spend", args.spend, data), "leads": _load("leads", args.leads, data),
                   "opportunities": _load("opportunities", args.opportunities, data),
                   "accounts": _load("accounts", args.accounts, data)}
+    from forecasting.revenue import RevenueInputError
+
+    from revops.steps.revenue import naming_files
+
+    sources = {"subscriptions": args.subscriptions, "spend": args.spend, "leads": args.leads,
+               "opportunities": args.opportunities, "accounts": args.accounts}
+    try:
+        return _run(args, config, tables, inputs, progress)
+    except RevenueInputError as exc:
+        raise naming_files(exc, sources) from exc
+
+
+def _run(args: argparse.Namespace, config, tables: dict, inputs: list, progress) -> int:
+    import pandas as pd
+
+    from revops.artifacts.revenue import log_revenue, write_revenue
+    from revops.outputs import atomic_output_dir, to_json
+
+    engine = config.engine()
     as_of = _as_of(args.as_of, tables)
     period = (as_of + pd.Timedelta(days=1)).to_period("Q")
     from forecasting.revenue import compute_revenue

@@ -34,6 +34,16 @@ class RenewalFit:
     model: dict[str, Any] = field(default_factory=dict)  # how P(renew) was made (renewal_model.json)
 
 
+def naming_files(exc: ValueError, sources: dict[str, Any]) -> ValueError:
+    """The engine's error with the file of the table it names (``subscriptions, column ...``
+    becomes ``data/subscriptions.csv (subscriptions), column ...``)."""
+    text = str(exc)
+    for table, path in sources.items():
+        if path is not None and text.startswith(f"{table},"):
+            return type(exc)(f"{path} ({table}){text[len(table):]}")
+    return exc
+
+
 def renewal_scoring_config(candidates: tuple[str, ...]):
     """The trainer's settings for renewals: label ``renewed``, one row per subscription, the
     holdout the newest renewal dates."""
@@ -85,6 +95,15 @@ def fit_renewals(subscriptions: pd.DataFrame, *, as_of: pd.Timestamp, period: pd
 
 
 def run(ctx: StepContext) -> StepOutcome:
+    from forecasting.revenue import RevenueInputError
+
+    try:
+        return _run(ctx)
+    except RevenueInputError as exc:
+        raise naming_files(exc, {t: str(p) for t, p in ctx.bundle.sources.items()}) from exc
+
+
+def _run(ctx: StepContext) -> StepOutcome:
     import mlflow
 
     from forecasting.revenue import compute_revenue

@@ -70,7 +70,7 @@ def test_bad_subscriptions_exit_2_naming_file_row_and_column(tmp_path, capsys):
     code, _ = _run(tmp_path, SIX_ACCOUNTS.replace("B2,B,SMB,2026-08-01,2027-07-31", "B2,B,SMB,2026-08-01,2025-07-31"))
     assert code == 2
     err = capsys.readouterr().err
-    assert "column 'end_date', rows 6 (1 in all): end before start" in err
+    assert "subscriptions.csv (subscriptions), column 'end_date', rows 6 (1 in all): end before start" in err
     code, _ = _run(tmp_path, SIX_ACCOUNTS.replace("arr,product", "amount,product"))
     assert code == 2
     assert "missing required column(s) 'arr'" in capsys.readouterr().err
