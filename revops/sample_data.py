@@ -437,6 +437,8 @@ def generate(
               "demand": demand, "subscriptions": subscriptions, "spend": spend,
               "subscriptions_truth": subscriptions_truth, "cac_truth": cac_truth}
     tables["activities"] = _activities(seed, leads, reps, as_of_ts)
+    tables["forecast_calls"] = _forecast_calls(seed, opportunities, reps, next_quarter)
+    paths["forecast_calls"] = out / "forecast_calls.csv"
     for name, frame in tables.items():
         frame.to_csv(paths[name], index=False, lineterminator="\n")
     return paths
@@ -577,3 +579,34 @@ def revenue_sample(seed: int = 0, n_accounts: int = 2_000, as_of: str = "2026-12
     spend, cac_truth = _spend(revenue_rng, subscriptions, start, as_of_ts)
     return {"accounts": accounts, "subscriptions": subscriptions, "spend": spend,
             "subscriptions_truth": truth, "cac_truth": cac_truth}
+
+
+# Forecast calls (issue 19): each manager's call of the coming quarter, and some reps', from a
+# random stream of their own, so the tables above stay byte-identical for a seed.
+LATE_STAGES = ("Proposal", "Negotiation")
+
+
+def _forecast_calls(seed: int, opportunities: pd.DataFrame, reps: pd.DataFrame,
+                    quarter: pd.Period) -> pd.DataFrame:
+    """A call per manager (its reps' late-stage deals expected to close in the quarter, times a
+    manager's optimism or caution) and per third rep (their own late-stage deals, rounded), with
+    a revised call of one manager (category 'commit' beside it) so the roll-up has overrides."""
+    rng = np.random.default_rng([seed, 19])
+    closes = pd.to_datetime(opportunities["close_date"]).dt.to_period("Q")
+    late = opportunities[(opportunities["is_won"] == "") & opportunities["stage"].isin(LATE_STAGES)
+                         & (closes == quarter).to_numpy()]
+    by_rep = late.groupby("owner_rep_id")["amount"].sum()
+    rows = []
+    for rep in reps["rep_id"].iloc[::3]:
+        rows.append({"owner_id": rep, "period": str(quarter), "category": "",
+                     "amount": round(float(by_rep.get(rep, 0.0)) * rng.uniform(0.6, 1.1), -3),
+                     "note": ""})
+    for manager, team in reps.groupby("manager_id")["rep_id"]:
+        base = float(by_rep.reindex(team).fillna(0.0).sum())
+        rows.append({"owner_id": manager, "period": str(quarter), "category": "",
+                     "amount": round(base * rng.uniform(0.7, 1.3), -3), "note": ""})
+    if rows:
+        first = next(r for r in rows if r["owner_id"] in set(reps["manager_id"]))
+        rows.append({**first, "category": "commit", "amount": round(first["amount"] * 0.8, -3),
+                     "note": "commit: the deals already in negotiation"})
+    return pd.DataFrame(rows, columns=["owner_id", "period", "category", "amount", "note"])

@@ -10,7 +10,7 @@ from revops.sample_data import SEASONALITY, generate
 def test_passes_every_contract(sample_data_dir):
     bundle = load_inputs(sample_data_dir)
     assert set(bundle.tables) == {"leads", "opportunities", "accounts", "reps", "targets", "activities",
-                                  "subscriptions", "spend"}
+                                  "subscriptions", "spend", "forecast_calls"}
     assert bundle.tables["targets"]["period"].unique().tolist() == ["2027Q1"]
 
 
