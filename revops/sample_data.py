@@ -589,7 +589,8 @@ LATE_STAGES = ("Proposal", "Negotiation")
 def _forecast_calls(seed: int, opportunities: pd.DataFrame, reps: pd.DataFrame,
                     quarter: pd.Period) -> pd.DataFrame:
     """A call per manager (its reps' late-stage deals expected to close in the quarter, times a
-    manager's optimism or caution) and per third rep (their own late-stage deals, rounded), with
+    win rate with the manager's optimism or caution) and per third rep (the same on their own
+    deals, rounded), with
     a revised call of one manager (category 'commit' beside it) so the roll-up has overrides."""
     rng = np.random.default_rng([seed, 19])
     closes = pd.to_datetime(opportunities["close_date"]).dt.to_period("Q")
@@ -599,12 +600,12 @@ def _forecast_calls(seed: int, opportunities: pd.DataFrame, reps: pd.DataFrame,
     rows = []
     for rep in reps["rep_id"].iloc[::3]:
         rows.append({"owner_id": rep, "period": str(quarter), "category": "",
-                     "amount": round(float(by_rep.get(rep, 0.0)) * rng.uniform(0.6, 1.1), -3),
+                     "amount": round(float(by_rep.get(rep, 0.0)) * rng.uniform(0.3, 0.6), -3),
                      "note": ""})
     for manager, team in reps.groupby("manager_id")["rep_id"]:
         base = float(by_rep.reindex(team).fillna(0.0).sum())
         rows.append({"owner_id": manager, "period": str(quarter), "category": "",
-                     "amount": round(base * rng.uniform(0.7, 1.3), -3), "note": ""})
+                     "amount": round(base * rng.uniform(0.35, 0.65), -3), "note": ""})
     if rows:
         first = next(r for r in rows if r["owner_id"] in set(reps["manager_id"]))
         rows.append({**first, "category": "commit", "amount": round(first["amount"] * 0.8, -3),
