@@ -47,22 +47,23 @@ def bridge_waterfall(bridge: pd.DataFrame, segment: str = OVERALL, period: str |
     return fig
 
 
-def retention_over_time(bridge: pd.DataFrame):
-    """NRR and GRR per segment, period by period."""
+def retention_over_time(bridge: pd.DataFrame, periods: int = 12):
+    """NRR and GRR per segment over the last ``periods`` periods (one shared time axis)."""
     import matplotlib.pyplot as plt
 
+    ticks = sorted(bridge["period"].unique())[-periods:]
+    x = np.arange(len(ticks))
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     for ax, metric, title in ((axes[0], "nrr", "Net revenue retention"), (axes[1], "grr", "Gross revenue retention")):
         for segment, frame in bridge.groupby("segment", sort=True):
-            frame = frame.sort_values("period")
-            ax.plot(frame["period"], frame[metric], marker="o", ms=3,
-                    lw=2.2 if segment == OVERALL else 1.2, label="Total" if segment == OVERALL else segment)
+            values = frame.set_index("period")[metric].reindex(ticks).to_numpy(float)
+            ax.plot(x, values, marker="o", ms=3, lw=2.2 if segment == OVERALL else 1.2,
+                    label="Total" if segment == OVERALL else segment)
         ax.axhline(1.0, color="grey", lw=0.8, ls="--")
         ax.set_title(title)
-        ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-        ticks = sorted(bridge["period"].unique())
+        ax.yaxis.set_major_formatter(lambda v, _: f"{v:.1%}")
         step = max(1, len(ticks) // 8)
-        ax.set_xticks(ticks[::step], ticks[::step], rotation=45, ha="right", fontsize=8)
+        ax.set_xticks(x[::step], ticks[::step], rotation=45, ha="right", fontsize=8)
         ax.spines[["top", "right"]].set_visible(False)
     axes[1].legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     fig.tight_layout()

@@ -19,6 +19,11 @@ from revops.steps import PendingModel, Step, StepContext, StepOutcome
 
 TITLE = "Recurring revenue"
 REASONS = ("reason_1", "reason_2", "reason_3")
+METRIC_NAMES = {"new_customers": "New customers", "spend": "Spend", "cac": "CAC",
+                "cost_per_won_deal": "Cost per won new deal", "cost_per_lead": "Cost per lead",
+                "cost_per_sql": "Cost per SQL", "arpa": "ARR per account", "churn_rate": "Logo churn per year",
+                "clv": "CLV", "clv_to_cac": "CLV : CAC", "cac_payback_months": "CAC payback (months)",
+                "roi_of_spend": "ROI of spend"}
 
 
 @dataclass
@@ -171,7 +176,8 @@ def revenue_section(ctx: StepContext, result, fit: RenewalFit) -> Section:
     table = recent.drop(columns=["period_start", "period_end", "complete"])
     section.tables.append(Table(table, "ARR bridge, last four periods", key=("segment", "period"),
                                 kinds={**_money_columns(table), "grr": "share", "nrr": "share",
-                                       "logo_churn_rate": "share"}))
+                                       "logo_churn_rate": "share"},
+                                labels={"grr": "GRR", "nrr": "NRR"}))
     if fit.scorer is not None:
         m = fit.scorer.metrics_
         section.paragraphs.append(
@@ -194,6 +200,8 @@ def revenue_section(ctx: StepContext, result, fit: RenewalFit) -> Section:
     ue = result.unit_economics
     wide = ue.pivot_table(index="metric", columns="segment", values="value", aggfunc="first", sort=False)
     wide = wide.reset_index()
+    wide["metric"] = wide["metric"].map(METRIC_NAMES).fillna(wide["metric"])
+    wide.columns = [("Total" if c == "ALL" else c) for c in wide.columns]
     section.tables.append(Table(wide, f"Unit economics, {ue['period_from'].iloc[0]} to {ue['period_to'].iloc[0]} "
                                 "(unit_economics.csv has the records behind each)", key=("metric",)))
     for name, caption in (("arr_bridge", "ARR bridge of the latest complete period"),
