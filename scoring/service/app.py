@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from pathlib import Path
 
 import anyio
 from fastapi import Depends, FastAPI
@@ -40,7 +41,8 @@ def create_app(settings: ServiceSettings | None = None, *, source: ModelSource |
 
         plan_holder = ModelHolder()
         plan_source = PlanSource(settings.territory_plan, settings.unavailable)
-        route_state = RouteState(settings.route_state or settings.territory_plan / "routing_state.sqlite")
+        # Not inside the plan folder by default: a new plan replaces that folder whole.
+        route_state = RouteState(settings.route_state or Path("models") / "routing_state.sqlite")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -85,11 +85,15 @@ def serve(settings: ServiceSettings, *, app=None) -> None:
     budget = connection_budget(settings, raise_open_file_limit())
     common = dict(host=settings.host, port=settings.port, **uvicorn_options(settings, budget))
     if settings.workers == 1:
-        if app is None:
-            from scoring.service.app import create_app
+        # PROMETHEUS_MULTIPROC_DIR set by the user: emptied of a past run's files before the app
+        # (its metrics) is made.
+        multiprocess = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        with multiprocess_metrics_dir(settings.metrics_dir) if multiprocess else contextlib.nullcontext():
+            if app is None:
+                from scoring.service.app import create_app
 
-            app = create_app(settings)
-        uvicorn.run(app, **common)
+                app = create_app(settings)
+            uvicorn.run(app, **common)
         return
     if app is not None:
         raise ValueError("serve(app=...) runs one worker; several workers build their own app")

@@ -68,7 +68,7 @@ class ServiceSettings:
     route_state: Annotated[Optional[Path], Field(description=(
         "SQLite file with the round-robin state, the daily counts per rep and tier, and the reps "
         "marked unavailable through the endpoint, shared by all workers and kept across restarts; "
-        "None: routing_state.sqlite in the territory plan's folder"))] = None
+        "None: models/routing_state.sqlite under the working directory (beside the local MLflow store)"))] = None
     tier_caps: Annotated[Optional[dict[Literal["A", "B", "C", "D"], Annotated[int, Field(ge=0)]]], Field(
         description=("most leads of a tier one rep gets by round robin per UTC day, e.g. {\"A\": 20}; "
                      "a rep at its cap is skipped; None: no caps"))] = None
