@@ -20,10 +20,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # The same MLflow release range as the clients (the `serve` extra's pin), and the PostgreSQL
 # driver (the backend URI names it: postgresql+psycopg2://).
 FROM python-base AS mlflow
-COPY pyproject.toml /tmp/pyproject.toml
+COPY pyproject.toml requirements/lock.txt /tmp/
 RUN python -c "import tomllib; extra = tomllib.load(open('/tmp/pyproject.toml', 'rb'))['project']['optional-dependencies']['serve']; print(next(r for r in extra if r.startswith('mlflow')))" > /tmp/mlflow.txt \
- && pip install -r /tmp/mlflow.txt "psycopg2-binary>=2.9" \
- && rm /tmp/mlflow.txt /tmp/pyproject.toml \
+ && pip install -r /tmp/mlflow.txt "psycopg2-binary>=2.9" -c /tmp/lock.txt \
+ && rm /tmp/mlflow.txt /tmp/pyproject.toml /tmp/lock.txt \
  && useradd --create-home --uid 10001 mlflow \
  && mkdir -p /mlartifacts && chown mlflow /mlartifacts
 USER mlflow
@@ -36,10 +36,12 @@ CMD ["sh", "-c", "exec mlflow server --backend-store-uri \"$MLFLOW_BACKEND_STORE
 FROM python-base AS service
 WORKDIR /app
 COPY pyproject.toml README.md ./
-# The serve extra alone, read from pyproject.toml (one list to maintain).
+COPY requirements/lock.txt /tmp/lock.txt
+# The serve extra alone, read from pyproject.toml (one list to maintain), at the versions of the
+# lock the tests run with (the model's pinned requirements match them).
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['serve']))" > /tmp/serve.txt \
- && pip install -r /tmp/serve.txt \
- && rm /tmp/serve.txt
+ && pip install -r /tmp/serve.txt -c /tmp/lock.txt \
+ && rm /tmp/serve.txt /tmp/lock.txt
 COPY revops ./revops
 COPY scoring ./scoring
 COPY parsing ./parsing

@@ -18,6 +18,9 @@ from scoring.service.route_state import RouteState
 from scoring.service.routing import RoutingPlan
 
 
+ROUTING_FLAGS = frozenset(f"unknown_field:{name}" for name in ("account_id", "segment", "region"))
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -76,5 +79,7 @@ def assign_owners(plan: RoutingPlan, state: RouteState, leads: Sequence[Any], sc
                 f"no active rep covers pool {pool_name}" if not pool.reps else
                 f"every rep of pool {pool_name} is unavailable or at the daily cap for tier {score.get('tier')}")
         route.update({k: v for k, v in score.items() if k != "lead_id"})
+        if route.get("flags"):  # the routing fields are known here, whatever the model thinks
+            route["flags"] = [f for f in route["flags"] if f not in ROUTING_FLAGS]
         out.append(route)
     return out

@@ -38,12 +38,13 @@ def test_dockerfile_installs_the_serve_extra_and_serves_from_the_environment():
     listed = subprocess.run([sys.executable, "-c", command], cwd=REPO, capture_output=True, text=True, check=True)
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     assert listed.stdout.split() == project["optional-dependencies"]["serve"]
-    assert "pip install -r /tmp/serve.txt" in text and "pip install --no-deps ." in text
+    assert "pip install -r /tmp/serve.txt -c /tmp/lock.txt" in text and "pip install --no-deps ." in text
+    assert "COPY requirements/lock.txt /tmp/lock.txt" in text
     assert 'ENTRYPOINT ["revops", "score", "serve"]' in text
     assert set(re.findall(r"\b(REVOPS_[A-Z_]+)=", text)) <= KNOWN
     assert "/readyz" in re.search(r"HEALTHCHECK.*", text, flags=re.S).group(0)
     ignored = (REPO / ".dockerignore").read_text().split()
-    assert {".venv", "tests", ".git", "models"} <= set(ignored)
+    assert {".venv", "tests", ".git", "models"} <= set(ignored) and "requirements" not in ignored
 
 
 def test_compose_runs_postgres_mlflow_and_the_service_with_health_checks():

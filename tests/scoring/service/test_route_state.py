@@ -40,3 +40,17 @@ def test_unavailable_file_forms(tmp_path):
     (tmp_path / "b.txt").write_text("# away this week\nR3\n\nR4\n")
     assert read_unavailable(tmp_path / "a.csv") == {"R1", "R2"}
     assert read_unavailable(tmp_path / "b.txt") == {"R3", "R4"}
+
+
+def test_routing_fields_are_not_flagged_unknown(tmp_path):
+    from scoring.service.owners import assign_owners, routing_fields
+
+    write_plan(tmp_path / "plan")
+    plan = load_plan(tmp_path / "plan")
+    leads = [{"lead_id": "a", "segment": "SMB", "region": "EMEA", "colour": "red"}]
+    scores = [{"lead_id": "a", "probability": 0.2, "score": 20, "tier": "C", "reasons": [],
+               "flags": ["unknown_field:segment", "unknown_field:region", "unknown_field:colour", "missing:employees"]}]
+    routes = assign_owners(plan, RouteState(tmp_path / "rr.sqlite"), leads, scores, routing_fields(leads, plan), None)
+    assert routes == [{"lead_id": "a", "rep_id": "R1", "pool": "SMB/EMEA", "rule": "round_robin", "probability": 0.2,
+                       "score": 20, "tier": "C", "reasons": [],
+                       "flags": ["unknown_field:colour", "missing:employees"]}]
