@@ -53,6 +53,8 @@ def infer_as_of(bundle: InputBundle) -> pd.Timestamp:
             for column in columns:
                 if column in frame.columns and frame[column].notna().any():
                     latest.append(frame[column].max())
+    if not latest and bundle.has("subscriptions"):  # only then: booked renewals may start after the export
+        latest.append(bundle.tables["subscriptions"]["start_date"].max())
     if not latest:
         return pd.Timestamp.today().normalize()
     return pd.Timestamp(max(latest)).normalize()

@@ -55,7 +55,7 @@ def register(subparsers) -> None:
                         "each account to the renewal model")
     parser.add_argument("--out", required=True, help="output folder (a new one, or an earlier revops output)")
     parser.add_argument("--as-of", type=iso_date, help="the plan date (YYYY-MM-DD); the plan period is the quarter after it; "
-                        "default: the latest date in the files")
+                        "default: the latest date of --opportunities and --leads, else of the subscriptions")
     parser.add_argument("--force", action="store_true",
                         help="replace --out even if it holds files revops did not write")
     add_config_flags(parser, PlanRevenueConfig, title="revenue settings (the plan file's [revenue] section)")
@@ -77,7 +77,8 @@ def _load(table: str, path: str | None, data):
 
 
 def _as_of(text: str | None, tables: dict) -> "object":
-    """The plan date: as given, else the latest date in the files read."""
+    """The plan date: as given, else the latest date of the opportunities and leads, else the
+    latest subscription start (booked renewals may start after the export: the last resort)."""
     import pandas as pd
 
     from revops.errors import ConfigError
@@ -88,14 +89,15 @@ def _as_of(text: str | None, tables: dict) -> "object":
         except ValueError:
             raise ConfigError(f"--as-of {text!r}: not a date; expected YYYY-MM-DD, e.g. 2026-12-31.") from None
     latest = []
-    for table, columns in (("subscriptions", ("start_date",)), ("opportunities", ("created_at", "closed_at")),
-                           ("leads", ("created_at",))):
+    for table, columns in (("opportunities", ("created_at", "closed_at")), ("leads", ("created_at",))):
         frame = tables.get(table)
         if frame is None:
             continue
         for column in columns:
             if column in frame.columns and frame[column].notna().any():
                 latest.append(pd.Timestamp(frame[column].max()))
+    if not latest:
+        latest.append(pd.Timestamp(tables["subscriptions"]["start_date"].max()))
     return max(latest).normalize()
 
 
