@@ -44,7 +44,8 @@ def test_every_step_ran_and_wrote_its_outputs(two_plans):
     (out, _), _ = two_plans
     summary = json.loads((out / "summary.json").read_text())
     assert {k: v["status"] for k, v in summary["steps"].items()} == {
-        "scoring": "ok", "forecast": "ok", "funnel": "ok", "territory": "ok"}
+        "scoring": "ok", "forecast": "ok", "funnel": "ok", "territory": "ok", "revenue": "ok",
+        "review": "ok"}
     for path in ("scoring/metrics.json", "scoring/lead_scores.csv", "scoring/calibration.png",
                  "forecast/forecast.csv", "forecast/backtest.csv", "forecast/metrics.json",
                  "funnel/funnel_plan.csv", "funnel/headcount.csv", "territory/assignments.csv",
@@ -122,7 +123,8 @@ def test_maven_crm_export_runs_forecast_funnel_and_territory(tmp_path):
     assert code == 0
     summary = json.loads((out / "summary.json").read_text())
     status = {k: v["status"] for k, v in summary["steps"].items()}
-    assert status == {"scoring": "skipped", "forecast": "ok", "funnel": "ok", "territory": "ok"}
+    assert status == {"scoring": "skipped", "forecast": "ok", "funnel": "ok", "territory": "ok",
+                      "revenue": "skipped", "review": "skipped"}
     assert any("no leads table" in n for n in summary["notes"])
     assert any("500 row(s) excluded" in n for n in summary["notes"])
     assignments = pd.read_csv(out / "territory" / "assignments.csv")
