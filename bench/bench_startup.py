@@ -10,21 +10,27 @@ this measures the seconds, which a test on a shared machine could not.
 from __future__ import annotations
 
 import argparse
+import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 
-def best_of(runs: dict[str, list[str]], repeat: int) -> dict[str, float]:
-    """Best wall time of each command; the commands take turns within each round, so a load
-    that comes and goes on a shared machine falls on all of them alike."""
-    best = {label: float("inf") for label in runs}
+def best_of(runs: dict[str, list[str]], repeat: int) -> dict[str, tuple[float, float]]:
+    """Best wall time and best CPU time (user + system) of each command. The commands take turns
+    within each round, so a load that comes and goes on a shared machine falls on all of them
+    alike; CPU time barely moves with the load."""
+    best = {label: (float("inf"), float("inf")) for label in runs}
     for _ in range(repeat):
         for label, argv in runs.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-            best[label] = min(best[label], time.perf_counter() - start)
+            wall = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            best[label] = (min(best[label][0], wall), min(best[label][1], cpu))
     return best
 
 
@@ -60,14 +66,14 @@ def main(argv: list[str] | None = None) -> int:
             "python -m revops --help": [sys.executable, "-m", "revops", "--help"]}
     runs.update({f"revops {' '.join(path)} --help": revops + path + ["--help"] for path in command_paths()})
     best = best_of(runs, args.repeat)
-    pandas = best.pop(baseline)
+    pandas, pandas_cpu = best.pop(baseline)
 
-    print(f"{baseline}: {pandas:.3f} s, best of {args.repeat} ({sys.executable})")
-    print(f"{'command':40} {'best s':>8} {'/ pandas':>9}")
+    print(f"{baseline}: {pandas:.3f} s wall, {pandas_cpu:.3f} s CPU, best of {args.repeat} ({sys.executable})")
+    print(f"{'command':40} {'wall s':>8} {'/ pandas':>9} {'CPU s':>8} {'/ pandas':>9}")
     slower = []
-    for label, seconds in best.items():
+    for label, (seconds, cpu) in best.items():
         ratio = seconds / pandas
-        print(f"{label:40} {seconds:8.3f} {ratio:9.2f}")
+        print(f"{label:40} {seconds:8.3f} {ratio:9.2f} {cpu:8.3f} {cpu / pandas_cpu:9.2f}")
         if ratio > 1:
             slower.append(label)
     if slower:
