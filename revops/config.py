@@ -13,6 +13,7 @@ TOML has no null: an optional setting is left out for its default, or written ``
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping
@@ -260,7 +261,10 @@ class PlanConfig(BaseModel):
         def walk(prefix: str, value: Any) -> None:
             if isinstance(value, dict):
                 for key, inner in value.items():
-                    walk(f"{prefix}.{key}" if prefix else str(key), inner)
+                    # A user's key (a stage "Proposal (sent)" under forecast.categories) may hold
+                    # characters MLflow refuses in a parameter name: they become "_".
+                    key = re.sub(r"[^\w\-. /]", "_", str(key))
+                    walk(f"{prefix}.{key}" if prefix else key, inner)
             else:
                 flat[prefix] = str(value)[:500]
 

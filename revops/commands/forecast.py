@@ -93,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
     data = reading_from_flags(args)
     if args.targets and not args.opportunities:
         raise ConfigError("--targets needs --opportunities (the pipeline forecast).")
-    inputs = [args.history, args.opportunities, args.targets, args.hierarchy]
+    inputs = [args.history, args.opportunities, args.targets, args.hierarchy,
+              getattr(args, "reps", None), getattr(args, "calls", None)]
     check_output_dir(args.out, inputs=inputs, force=args.force)
     hierarchy = None
     if args.hierarchy:

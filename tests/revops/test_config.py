@@ -2,6 +2,8 @@
 nothing written; --print-config round-trips; a command and the plan share their defaults."""
 from __future__ import annotations
 
+import re
+
 import time
 from pathlib import Path
 
@@ -107,3 +109,12 @@ def test_territory_flags_and_plan_share_defaults():
     assert (tuned.mip_gap, tuned.max_moved_share, tuned.best_effort, tuned.time_limit) == (0.01, 0.15, False, None)
     with pytest.raises(ConfigError, match="--mip-gap"):
         config_from_flags(TerritoryConfig, parser.parse_args(["--mip-gap", "-1"]))
+
+
+def test_user_keys_become_mlflow_safe_parameter_names():
+    from revops.config import build_config
+
+    config = build_config({"forecast": {"categories": {"Proposal (sent)": "commit"}}})
+    params = config.params()
+    assert params["forecast.categories.Proposal _sent_"] == "commit"
+    assert all(re.fullmatch(r"[\w\-. /]+", key) for key in params)
