@@ -85,8 +85,12 @@ def iter_input_chunks(path: str | os.PathLike[str], data: DataConfig | None = No
     del first, typed
     for raw in raw_chunks:
         raw.columns = _clean_names(raw.columns)
-        yield _later_chunk(raw, decisions, path, like, offset)
-        offset += len(raw)
+        n = len(raw)
+        typed = _later_chunk(raw, decisions, path, like, offset)
+        del raw  # the next chunk is read while this one is scored: keep one copy only
+        yield typed
+        del typed
+        offset += n
 
 
 # --- the raw chunks -----------------------------------------------------------------------------
@@ -157,8 +161,10 @@ def _text_chunks(path: Path, reading: FileReading, chunk_rows: int) -> Iterator[
         raise ValueError(f"{path}: the header has fewer fields than the rows; this file cannot be "
                          "read in chunks (read it whole: --chunk-rows 0), or fix its header.")
     first.columns = _clean_names(first.columns)
+    n_first = len(first)
     yield first
-    if len(first) < chunk_rows:
+    del first  # one chunk in memory at a time
+    if n_first < chunk_rows:
         return
     # The later chunks as text, from the top: the first chunk's records are parsed again and
     # dropped (skipping lines instead would miscount records holding a quoted line break).
@@ -166,7 +172,7 @@ def _text_chunks(path: Path, reading: FileReading, chunk_rows: int) -> Iterator[
                        na_values=io.MISSING_MARKERS, skipinitialspace=True, **options)
     with rest:
         again = next(rest, None)
-        if again is None or len(again) != len(first):  # pragma: no cover - same parser, same records
+        if again is None or len(again) != n_first:  # pragma: no cover - same parser, same records
             raise ValueError(f"{path}: the file changed while it was read; read it again.")
         del again
         yield from rest

@@ -69,8 +69,12 @@ def score_chunks(scorer: Any, chunks: Iterable[pd.DataFrame], *, reasons: bool =
     offset = 0
     if executor is None:
         for chunk in chunks:
-            yield _renumber(score_part(scorer, chunk, reasons), chunk, id_col, offset)
-            offset += len(chunk)
+            n, has_ids = len(chunk), id_col in chunk.columns
+            scored = score_part(scorer, chunk, reasons)
+            del chunk  # not kept alive while the next chunk is read
+            yield _renumber(scored, has_ids, id_col, offset)
+            del scored
+            offset += n
         return
     handle = scorer if scorer_on_workers is None else scorer_on_workers
     pending: deque = deque()
@@ -88,14 +92,13 @@ def score_chunks(scorer: Any, chunks: Iterable[pd.DataFrame], *, reasons: bool =
 def _collect(pending: deque, id_col: str | None, offset: int):
     future, n, has_ids = pending.popleft()
     scored = future.result()
-    if not has_ids and id_col in scored.columns:
-        scored[id_col] = scored[id_col] + offset
-    yield scored
+    del future  # released: the worker may drop the result
+    yield _renumber(scored, has_ids, id_col, offset)
     return offset + n
 
 
-def _renumber(scored: pd.DataFrame, chunk: pd.DataFrame, id_col: str | None,
+def _renumber(scored: pd.DataFrame, has_ids: bool, id_col: str | None,
               offset: int) -> pd.DataFrame:
-    if id_col is not None and id_col not in chunk.columns and id_col in scored.columns and offset:
+    if id_col is not None and not has_ids and id_col in scored.columns and offset:
         scored[id_col] = scored[id_col].to_numpy() + np.int64(offset)
     return scored

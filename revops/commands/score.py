@@ -370,6 +370,7 @@ def _predict_in_chunks(args: argparse.Namespace, scorer, tmp: Path) -> tuple[int
                     tiers[t] += int((scores["tier"] == t).sum())
                 if i:  # progress on files of more than one chunk
                     _say(args, f"scored {n_leads:,} leads")
+                del scores  # before the next chunk is read
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
