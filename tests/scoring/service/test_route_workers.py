@@ -2,6 +2,8 @@
 counts every request of both workers, and both workers share one round-robin sequence."""
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import re
 import signal
@@ -9,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -55,37 +58,65 @@ def test_env_only_two_workers_metrics_add_up(tmp_path):
             assert proc.poll() is None, proc.stderr.read().decode()
             assert time.monotonic() < deadline, "the service did not become ready"
             time.sleep(0.3)
-        leads = [{"lead_id": f"W{i}", "segment": "SMB", "region": "AMER"} for i in range(40)]
+        # Ready means one worker is; each worker counts its own first load, so 2 means both.
+        while 'revops_model_reloads_total{result="success"} 2\n' not in _request(port, "GET", "/metrics")[1]:
+            assert time.monotonic() < deadline, "the second worker did not load the model"
+            time.sleep(0.3)
         account = next(iter(owners))
-        reps = []
-        # A new connection per request: uvicorn's workers share the listening socket, so both answer.
-        for i, lead in enumerate(leads):
-            r = httpx.post(f"{url}/v1/route", json={"leads": [lead]})
-            assert r.status_code == 200, r.text
-            reps.append(r.json()["routes"][0]["rep_id"])
-        r = httpx.post(f"{url}/v1/route", json={"leads": [{"lead_id": "acct", "account_id": account}]})
-        assert r.json()["routes"][0]["rep_id"] == owners[account]
+        status, body = _request(port, "POST", "/v1/route", {"leads": [{"lead_id": "acct", "account_id": account}]})
+        assert json.loads(body)["routes"][0]["rep_id"] == owners[account]
+        reps: list[str] = []
+
+        def send(i: int) -> str:
+            status, body = _request(port, "POST", "/v1/route",
+                                    {"leads": [{"lead_id": f"W{i}", "segment": "SMB", "region": "AMER"}]})
+            assert status == 200, body
+            return json.loads(body)["routes"][0]["rep_id"]
+
+        # Eight clients at once, a new connection per request (plain http.client: an httpx client
+        # costs ~0.1 s to make): uvicorn's workers share the listening socket, and rounds of 40
+        # go until both workers have answered some (each worker writes its own counter file).
+        with ThreadPoolExecutor(8) as pool:
+            while True:
+                reps += pool.map(send, range(len(reps), len(reps) + 40))
+                per_worker = [_route_requests(p) for p in sorted((tmp_path / "metrics").glob("counter_*.db"))]
+                if min(per_worker) > 0 or len(reps) >= 400:
+                    break
+        sent = len(reps)
+        # A request is counted just after its answer is sent: let the last ones land.
+        settle = time.monotonic() + 5
+        while sum(per_worker) != sent + 1 and time.monotonic() < settle:
+            time.sleep(0.05)
+            per_worker = [_route_requests(p) for p in sorted((tmp_path / "metrics").glob("counter_*.db"))]
+        assert len(per_worker) == 2 and min(per_worker) > 0 and sum(per_worker) == sent + 1, per_worker
         for _ in range(12):
-            text = httpx.get(f"{url}/metrics").text
-            assert re.search(r'revops_http_requests_total\{route="/v1/route",method="POST",status="200"\} 41\n', text), text
-            assert 'revops_leads_routed_total{rule="round_robin"} 40\n' in text
+            text = _request(port, "GET", "/metrics")[1]
+            assert f'revops_http_requests_total{{route="/v1/route",method="POST",status="200"}} {sent + 1}\n' in text, text
+            assert f'revops_leads_routed_total{{rule="round_robin"}} {sent}\n' in text
             assert 'revops_leads_routed_total{rule="account_owner"} 1\n' in text
             assert re.search(r'revops_model_info\{name="lead-scoring",version="1"\} 1\n', text)
-        # One shared sequence across the two workers: SMB/AMER weights R4 250 : R5 1000 exactly.
-        assert Counter(reps) == {"R5": 32, "R4": 8}
-        # Both workers answered some of them (each worker writes its own file of counters).
-        per_worker = [_route_requests(path) for path in sorted((tmp_path / "metrics").glob("counter_*.db"))]
-        assert len(per_worker) == 2 and min(per_worker) > 0 and sum(per_worker) == 41, per_worker
+        # One shared sequence across the two workers: SMB/AMER weights R4 250 : R5 1000 exactly
+        # (rounds of 40 are whole periods of 5).
+        assert Counter(reps) == {"R5": sent * 4 // 5, "R4": sent // 5}
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
     assert proc.returncode == 0, proc.stderr.read().decode()
 
 
+def _request(port: int, method: str, path: str, payload: dict | None = None) -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(method, path, json.dumps(payload) if payload is not None else None,
+                     {"Content-Type": "application/json"})
+        response = conn.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        conn.close()
+
+
 def _route_requests(path: Path) -> int:
     """POST /v1/route requests counted in one worker's multiprocess file."""
-    import json
-
     from prometheus_client.mmap_dict import MmapedDict
 
     total = 0
