@@ -146,7 +146,7 @@ def _text_chunks(path: Path, reading: FileReading, chunk_rows: int) -> Iterator[
     columns as text); the later ones as text, typed in :func:`_later_chunk`."""
     from revops import io
 
-    gzipped = path.suffix.lower() == ".gz" or _is_gzip(path)
+    gzipped = _is_gzip(path)  # by its bytes, as revops.io decides
     opener = io._opener(path, gzipped)
     sample, whole = io._sample(path, opener)
     encoding, _ = io._choose_encoding(path, sample, whole, opener, reading.encoding)
