@@ -10,9 +10,9 @@ DEMO_OUT  ?= build/plan
 UV_VERSION ?= 0.13.9
 LOCK   := requirements/lock.txt
 UV     := $(BIN)/uv
-# No --compile-bytecode (pip's habit): compiling all ~180 packages took longer than installing
-# them; Python compiles the modules actually imported on their first import instead.
-UV_INSTALL = $(UV) pip install --quiet --python $(BIN)/python -c $(LOCK)
+# --compile-bytecode, as pip does: where PYTHONDONTWRITEBYTECODE is set (this machine sets it),
+# Python never caches what it compiles, and every start would compile pandas and the rest again.
+UV_INSTALL = $(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -c $(LOCK)
 LATEST_VENV ?= build/venv-latest
 
 .PHONY: help venv dev demo test check bench lock test-latest clean
@@ -73,7 +73,8 @@ test-latest:
 	rm -rf $(LATEST_VENV)
 	$(PYTHON) -m venv $(LATEST_VENV)
 	$(LATEST_VENV)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
-	$(LATEST_VENV)/bin/uv pip install --quiet --python $(LATEST_VENV)/bin/python --upgrade -e ".[dev]"
+	$(LATEST_VENV)/bin/uv pip install --quiet --compile-bytecode --python $(LATEST_VENV)/bin/python \
+		--upgrade -e ".[dev]"
 	$(LATEST_VENV)/bin/python requirements/drift.py $(LOCK)
 	$(LATEST_VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
