@@ -10,6 +10,7 @@ this measures the seconds, which a test on a shared machine could not.
 from __future__ import annotations
 
 import argparse
+import random
 import resource
 import subprocess
 import sys
@@ -19,11 +20,15 @@ from pathlib import Path
 
 def best_of(runs: dict[str, list[str]], repeat: int) -> dict[str, tuple[float, float]]:
     """Best wall time and best CPU time (user + system) of each command. The commands take turns
-    within each round, so a load that comes and goes on a shared machine falls on all of them
-    alike; CPU time barely moves with the load."""
+    within each round, in a shuffled order, so a load that comes and goes on a shared machine
+    falls on all of them alike; CPU time moves less with the load."""
     best = {label: (float("inf"), float("inf")) for label in runs}
+    order = random.Random(0)
     for _ in range(repeat):
-        for label, argv in runs.items():
+        labels = list(runs)
+        order.shuffle(labels)  # no command always runs right after the same one
+        for label in labels:
+            argv = runs[label]
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
