@@ -114,15 +114,19 @@ def review(
     notes: list[str] = []
     has_activities = activities is not None and bool(acts["is_touch"].any())
     if not has_activities:
-        notes.append("no activities: the SLA (first touch, cadence) cannot be checked; every lead "
-                     "counts as untouched")
+        notes.append("no activities: the SLA (first touch, cadence) cannot be checked, so "
+                     "sla_summary and sla_breaches are empty rather than counting every lead as "
+                     "untouched")
     future = int((acts["at"] >= as_of + pd.Timedelta(days=1)).sum())
     if future:
         notes.append(f"{future} activities dated after {as_of.date()} are not counted")
     facts = lead_sla(prepared, acts, as_of, config)
     result = ReviewResult(
-        config=config, as_of=as_of, leads=facts, sla_summary=sla_summary(facts, config),
-        sla_breaches=sla_breaches(facts, config) if has_activities else sla_breaches(facts.iloc[:0], config),
+        config=config, as_of=as_of, leads=facts,
+        # Without a single touch on record, "nobody was touched" would be a claim about the
+        # team, not about the data: the SLA tables stay empty and the note says why.
+        sla_summary=sla_summary(facts if has_activities else facts.iloc[:0], config),
+        sla_breaches=sla_breaches(facts if has_activities else facts.iloc[:0], config),
         lead_feedback=lead_feedback(facts, prepared, scores, source_column),
         rejection_labels=rejection_labels(facts), previous_plan=previous_plan,
         has_activities=has_activities, notes=notes,
