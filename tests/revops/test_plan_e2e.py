@@ -84,7 +84,8 @@ def test_mlflow_parent_run_nested_steps_and_champion(two_plans):
     assert parent.data.tags["revops.kind"] == "plan"
     children = client.search_runs([parent.info.experiment_id],
                                   filter_string=f"tags.mlflow.parentRunId = '{run_id}'")
-    assert sorted(r.data.tags["revops.kind"] for r in children) == ["forecast", "funnel", "scoring", "territory"]
+    assert sorted(r.data.tags["revops.kind"] for r in children) == [
+        "forecast", "funnel", "revenue", "review", "scoring", "territory"]
     champion = client.get_model_version_by_alias("lead-scoring", "champion")
     challenger = client.get_model_version_by_alias("lead-scoring", "challenger")
     assert str(champion.version) == "1" and str(challenger.version) == "2"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
@@ -109,7 +110,8 @@ def test_leakage_warning_and_exclude(sample):
     leads, _ = sample
     leads = leads.head(12_000).copy()
     rng = np.random.default_rng(0)
-    y = leads["is_sql"].to_numpy()
+    # read_table hands decimals and gappy columns over as the file's text: the label too
+    y = pd.to_numeric(leads["is_sql"]).to_numpy(dtype=float)
     disposition = np.where(y == 1, "Qualified", "Disqualified").astype(object)
     flip = rng.random(len(y)) < 0.01
     disposition[flip] = np.where(y[flip] == 1, "Disqualified", "Qualified")

@@ -126,7 +126,8 @@ def test_dask_scheduler_and_workers_as_separate_processes(files, tmp_path):
         client.wait_for_workers(2, timeout=60)
         client.close()
         assert predict(files, tmp_path / "local.csv", "--chunk-rows", "0") == 0
-        assert predict(files, tmp_path / "cluster.csv", "--chunk-rows", "300", "--backend", "dask",
+        # 100-row chunks, as on the LocalCluster: enough tasks that both workers get some
+        assert predict(files, tmp_path / "cluster.csv", "--chunk-rows", "100", "--backend", "dask",
                        "--scheduler", address) == 0
         assert (tmp_path / "cluster.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
         assert all(n > 0 for n in executed(address).values())
