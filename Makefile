@@ -50,11 +50,15 @@ demo: $(VENV)/.installed
 	@echo "Report:    $(abspath $(DEMO_OUT))/report.html"
 	@echo "MLflow UI: $(BIN)/mlflow ui --backend-store-uri sqlite:///$(abspath models)/mlflow.db"
 
+# Two pytest workers (pytest-xdist), one per core; a module's tests stay on one worker
+# (--dist loadscope), so module fixtures such as a generated CRM are built once.
+PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadscope
+
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 check: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(PYTEST) -m "not slow"
 
 bench: $(VENV)/.installed-dev
 	$(UV_INSTALL) -e ".[dev,bench]"
