@@ -18,6 +18,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from parsing.column import ColumnReading
 from parsing import (ORDER_WORDS, Conventions, DateReading, InputError, InputProblem,
                      NumberReading, found_values, read_dates, read_flags, read_numbers,
                      read_periods, rows_text, told_by)
@@ -430,26 +431,17 @@ class _Reader:
         return problems
 
     def number_problems(self, name: str, raw: pd.Series, reading: NumberReading) -> list[InputProblem]:
-        problems = []
         hint = setting_hint("decimal", self.table, (",", "."))
+        problems = _one_reading(
+            name, raw, reading, hint, kinds=("decimal point", "decimal comma"),
+            mixed="value(s) read only with a decimal point or only with a decimal comma, both in one column",
+            one="one decimal separator per column",
+            fix="fix the export so the column uses one separator; with a setting, the values that "
+                "do not read under it are reported: ",
+            undecided="value(s) read differently with a decimal comma and a decimal point",
+            shows="a column, or a file, that shows which separator it uses (such as 1.234,50 or 1,234.50)")
         if reading.mixed and reading.decided_by != "setting":
-            rows = reading.point_rows | reading.comma_rows
-            problems.append(InputProblem(
-                name, "value(s) read only with a decimal point or only with a decimal comma, both in one "
-                "column", rows=_positions(rows),
-                found=(f"{found_values(raw, reading.point_rows)} (decimal point) and "
-                       f"{found_values(raw, reading.comma_rows)} (decimal comma)"),
-                expected="one decimal separator per column",
-                hint="fix the export so the column uses one separator; with a setting, the values "
-                     "that do not read under it are reported: " + hint))
             return problems
-        if reading.undecided:
-            problems.append(InputProblem(
-                name, "value(s) read differently with a decimal comma and a decimal point",
-                rows=_positions(reading.ambiguous), found=found_values(raw, reading.ambiguous),
-                expected="a column, or a file, that shows which separator it uses (such as 1.234,50 "
-                         "or 1,234.50)",
-                hint=hint))
         if reading.bad.any():
             told = "" if reading.decided_by != "setting" else f" (with decimal = {reading.decimal!r}, as set)"
             problems.append(InputProblem(
@@ -460,26 +452,18 @@ class _Reader:
 
     def date_problems(self, name: str, raw: pd.Series, reading: DateReading, issue: str | None,
                       expected: str | None) -> list[InputProblem]:
-        problems = []
         hint = setting_hint("date_order", self.table, ("DMY", "MDY", "YMD"))
+        problems = _one_reading(
+            name, raw, reading, hint, kinds=("day first", "month first"),
+            mixed="date(s) read only day-first or only month-first, both in one column",
+            one="one day/month order per column",
+            fix="fix the export so the column uses one order; with a setting, the dates that do "
+                "not read under it are reported: ",
+            undecided="date(s) read differently day-first and month-first",
+            shows="a column, or a file, with a date that shows the order (a day above 12, such as "
+                  "31/03/2026)")
         if reading.mixed and reading.decided_by != "setting":
-            rows = reading.day_first_rows | reading.month_first_rows
-            problems.append(InputProblem(
-                name, "date(s) read only day-first or only month-first, both in one column",
-                rows=_positions(rows),
-                found=(f"{found_values(raw, reading.day_first_rows)} (day first) and "
-                       f"{found_values(raw, reading.month_first_rows)} (month first)"),
-                expected="one day/month order per column",
-                hint="fix the export so the column uses one order; with a setting, the dates that do "
-                     "not read under it are reported: " + hint))
             return problems
-        if reading.undecided:
-            problems.append(InputProblem(
-                name, "date(s) read differently day-first and month-first",
-                rows=_positions(reading.ambiguous), found=found_values(raw, reading.ambiguous),
-                expected="a column, or a file, with a date that shows the order (a day above 12, such "
-                         "as 31/03/2026)",
-                hint=hint))
         if issue is not None and reading.bad.any():
             told = ("" if reading.decided_by != "setting"
                     else f" in {ORDER_WORDS[reading.order]} order (date_order = {reading.order!r}, as set)")
@@ -542,6 +526,24 @@ def _empty_text(series: pd.Series) -> np.ndarray:
     as_text = series.astype("string").str.strip()
     return (series.isna() | (as_text == "")).to_numpy(dtype=bool)
 
+
+def _one_reading(name: str, raw: pd.Series, reading: ColumnReading, hint: str, *,
+                 kinds: tuple[str, str], mixed: str, one: str, fix: str, undecided: str,
+                 shows: str) -> list[InputProblem]:
+    """A column read two ways at once, or undecided between them: the problems numbers and
+    dates share (:class:`parsing.column.ColumnReading`), in each one's words."""
+    if reading.mixed and reading.decided_by != "setting":
+        first, second = reading.told_rows()
+        return [InputProblem(
+            name, mixed, rows=_positions(first | second),
+            found=(f"{found_values(raw, first)} ({kinds[0]}) and "
+                   f"{found_values(raw, second)} ({kinds[1]})"),
+            expected=one,
+            hint=fix + hint)]
+    if reading.undecided:
+        return [InputProblem(name, undecided, rows=_positions(reading.ambiguous),
+                             found=found_values(raw, reading.ambiguous), expected=shows, hint=hint)]
+    return []
 
 def _bounds(column: Column, raw: pd.Series, reading: NumberReading) -> list[InputProblem]:
     """Infinite, implausibly large and (where refused) negative values."""

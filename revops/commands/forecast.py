@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     if args.targets and not args.opportunities:
         raise ConfigError("--targets needs --opportunities (the pipeline forecast).")
     inputs = [args.history, args.opportunities, args.targets, args.hierarchy,
-              getattr(args, "reps", None), getattr(args, "calls", None)]
+              args.reps, args.calls]
     check_output_dir(args.out, inputs=inputs, force=args.force)
     hierarchy = None
     if args.hierarchy:
