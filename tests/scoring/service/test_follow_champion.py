@@ -29,9 +29,10 @@ def _hammer(url: str, lead: dict, stop: threading.Event, seen: list) -> None:
 
 
 def test_alias_moves_while_requests_run(scorers, lead_frame):
-    from revops.mlflow_setup import configure
+    from revops.mlflow_setup import configure, ensure_experiment
 
     configure()
+    mlflow.set_experiment(experiment_id=ensure_experiment("lead-scoring"))  # not Default: its artifacts go to ./mlruns
     holdout = lead_frame.tail(400)
     with mlflow.start_run():
         first = registry.register(scorers["logistic_regression"], holdout)

@@ -30,9 +30,10 @@ REPO = Path(__file__).resolve().parents[3]
 @pytest.mark.slow
 @pytest.mark.mlflow
 def test_env_only_two_workers_metrics_add_up(tmp_path):
-    from revops.mlflow_setup import configure
+    from revops.mlflow_setup import configure, ensure_experiment
 
     configure()
+    mlflow.set_experiment(experiment_id=ensure_experiment("lead-scoring"))  # not Default: its artifacts go to ./mlruns
     frame, _ = make_leads(1500, seed=3)
     scorer = LeadScorer(time_col="created_at", candidates=("logistic_regression",), random_state=0).fit(frame)
     with mlflow.start_run():

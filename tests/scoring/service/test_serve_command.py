@@ -123,9 +123,10 @@ def test_open_file_limit_is_raised_to_the_hard_limit():
 @pytest.mark.slow
 @pytest.mark.mlflow
 def test_serve_process_scores_with_key(scorers, lead_frame, tmp_path):
-    from revops.mlflow_setup import configure
+    from revops.mlflow_setup import configure, ensure_experiment
 
     configure()
+    mlflow.set_experiment(experiment_id=ensure_experiment("lead-scoring"))  # not Default: its artifacts go to ./mlruns
     with mlflow.start_run():
         version = registry.register(scorers["logistic_regression"], lead_frame.tail(300))["version"]
     port = free_port()
@@ -154,9 +155,10 @@ def test_serve_process_scores_with_key(scorers, lead_frame, tmp_path):
 def test_store_removed_under_a_running_service_then_training_again(scorers, lead_frame, tmp_path):
     """`make clean` removes models/mlflow.db while the service runs: the next training succeeds
     and the service follows the new store's champion."""
-    from revops.mlflow_setup import configure
+    from revops.mlflow_setup import configure, ensure_experiment
 
     uri = configure()
+    mlflow.set_experiment(experiment_id=ensure_experiment("lead-scoring"))  # not Default: its artifacts go to ./mlruns
     db = Path(uri.removeprefix("sqlite:///"))
     with mlflow.start_run():
         registry.register(scorers["logistic_regression"], lead_frame.tail(300))
