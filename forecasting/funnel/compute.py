@@ -15,7 +15,7 @@ from forecasting.funnel.drivers import estimate_drivers
 from forecasting.funnel.headcount import headcount_notes, plan_headcount
 from forecasting.funnel.headcount import monthly_headcount
 from forecasting.funnel.kpis import compute_kpis
-from forecasting.funnel.plan import build_funnel_plan, funnel_totals
+from forecasting.funnel.plan import _data_as_of, build_funnel_plan, funnel_totals
 from forecasting.funnel.prep import OVERALL, new_business_targets
 from forecasting.funnel.sensitivity import funnel_sensitivity
 
@@ -28,12 +28,12 @@ class FunnelResult:
     drivers: pd.DataFrame       # estimate_drivers: the value each driver took, and its source
     plan: pd.DataFrame          # build_funnel_plan: PLAN_COLUMNS
     totals: pd.DataFrame        # funnel_totals: per segment and stage over the plan period
-    headcount: pd.DataFrame     # plan_headcount: AEs and SDRs needed against the reps on file
+    headcount: pd.DataFrame     # plan_headcount: AEs and SDRs needed per period (headcount_summary.csv)
     sensitivity: pd.DataFrame   # funnel_sensitivity: which assumption moves the MQL goal most
     notes: list[str] = field(default_factory=list)
     config: FunnelConfig = field(default_factory=FunnelConfig)
-    # monthly_headcount: AE capacity month by month (ramp by tenure, attrition, leavers) and
-    # the hires that close the gap with their start month
+    # monthly_headcount: AE and SDR capacity month by month (ramp by tenure, attrition, leavers)
+    # and the hires that close the gap with their start month (the plan's headcount.csv)
     headcount_monthly: pd.DataFrame | None = None
 
     def summary(self) -> dict[str, Any]:
@@ -118,10 +118,14 @@ def compute_funnel(
         first, last = plan.loc[plan["in_past"], "period"].min(), plan.loc[plan["in_past"], "period"].max()
         notes.append(f"months {first[:7]} to {last[:7]} are over: their requirements show as "
                      "what happened (actual) and the gap, never as still needed (see in_past)")
-    first_month = ((pd.Timestamp(as_of) + pd.Timedelta(days=1)).to_period("M")
-                   if as_of is not None else None)
+    # Hires can start from the first month after the plan date (the plan's own: the last date of
+    # the KPIs when none is given), never in a month already over.
+    plan_date = pd.Timestamp(as_of) if as_of is not None else _data_as_of(kpis)
+    first_month = ((plan_date + pd.Timedelta(days=1)).to_period("M")
+                   if plan_date is not None else None)
     monthly = monthly_headcount(headcount, reps, config, ramp_curve=config.ramp_curve,
-                                annual_attrition=config.annual_attrition, first_month=first_month)
+                                annual_attrition=config.annual_attrition, first_month=first_month,
+                                plan=plan)
     return FunnelResult(kpis, drivers, plan, funnel_totals(plan), headcount, sensitivity, notes,
                         config, headcount_monthly=monthly)
 

@@ -156,8 +156,12 @@ def headcount_notes(headcount: pd.DataFrame) -> list[str]:
 
 
 # --- Capacity over time -------------------------------------------------------------------------
-MONTHLY_COLUMNS = ["segment", "month", "role", "needed", "on_file_fte", "productive_fte",
-                   "hires_start", "hires_total", "hires_productive_fte", "gap", "hire_note"]
+# The monthly table (the plan's ``funnel/headcount.csv``); plan_headcount's per-period table is
+# its summary (``headcount_summary.csv``).
+MONTHLY_COLUMNS = ["segment", "target_period", "month", "role", "needed", "on_file", "on_file_fte",
+                   "productive_fte", "hires_start", "hires_total", "hires_productive_fte", "gap",
+                   "basis", "hire_note"]
+UNKNOWN_SDRS = "SDRs on file unknown (the reps table has no role column): no hires planned"
 
 
 def ramp_at(tenure_months: np.ndarray, curve: tuple[float, ...]) -> np.ndarray:
@@ -183,93 +187,174 @@ def _tenure_now(reps: pd.DataFrame, first: pd.Period, curve: tuple[float, ...]) 
     return np.where(np.isnan(months), guess, months)
 
 
+def _team(reps: pd.DataFrame | None, segment: str, role: str) -> pd.DataFrame | None:
+    """The reps of ``segment`` in ``role``; None when SDRs on file are unknown (no role column)."""
+    if reps is None:
+        return pd.DataFrame(columns=["rep_id", "segment"]) if role == "ae" else None
+    team = reps[reps["segment"].astype(str) == str(segment)]
+    if "role" not in team.columns:
+        return team if role == "ae" else None
+    is_sdr = team["role"].astype("string").str.lower().fillna("").str.contains("|".join(SDR_WORDS)).to_numpy()
+    return team[is_sdr] if role == "sdr" else team[~is_sdr]
+
+
+def _sdr_needs(plan: pd.DataFrame | None, assumptions: FunnelConfig) -> dict[str, dict[pd.Period, tuple[str, float]]]:
+    """segment -> month -> (target period(s) served, SDRs needed): the SQLs due that month over
+    the SQLs one SDR produces a month."""
+    if plan is None or plan.empty or "stage" not in plan.columns:
+        return {}
+    sqls = plan[plan["stage"] == "sql"]
+    out: dict[str, dict[pd.Period, tuple[str, float]]] = {}
+    for segment, part in sqls.groupby("segment", sort=True):
+        per_sdr = assumptions.get("sqls_per_sdr_per_month", segment)
+        if per_sdr is None:
+            continue
+        month = pd.to_datetime(part["period"]).dt.to_period("M")
+        by_month = part.groupby(month).agg(required=("required", "sum"),
+                                           served=("target_period", lambda s: "+".join(sorted(set(map(str, s))))))
+        out[str(segment)] = {m: (row.served, float(row.required) / per_sdr) for m, row in by_month.iterrows()}
+    return out
+
+
+def _plan_role(segment: str, role: str, needs: dict[pd.Period, tuple[str, float]],
+               months: pd.PeriodIndex, team: pd.DataFrame | None, first: pd.Period,
+               ramp_curve: tuple[float, ...], monthly_survival: float, basis: str) -> list[dict]:
+    """The monthly rows of one segment and role: capacity on file month by month, and hires
+    planned greedily from the first month short (see :func:`monthly_headcount`)."""
+    lead = len(ramp_curve)
+    rows: list[dict] = []
+    known = team is not None
+    team = team if team is not None else pd.DataFrame(columns=["rep_id", "segment"])
+    capacity = (pd.to_numeric(team["capacity"], errors="coerce").fillna(1.0).to_numpy()
+                if "capacity" in team.columns else np.ones(len(team)))
+    tenure0 = _tenure_now(team, first, ramp_curve) if len(team) else np.zeros(0)
+    ends = (pd.to_datetime(team["end_date"], errors="coerce") if "end_date" in team.columns
+            else pd.Series(pd.NaT, index=team.index))
+    end_month = [d.to_period("M") if pd.notna(d) else None for d in ends]
+    starts: dict[pd.Period, int] = {}
+
+    def hired_fte(at: pd.Period) -> float:
+        return float(sum(n * ramp_at(np.array([(at - s).n]), ramp_curve)[0]
+                         * monthly_survival ** (at - s).n for s, n in starts.items()))
+
+    for month in months:
+        served, needed = needs.get(month, ("", np.nan))  # a month between two SQL months: no need
+        ahead = (month - first).n
+        survive = monthly_survival ** max(ahead, 0)
+        staying = np.array([e is None or month <= e for e in end_month], dtype=bool)
+        on_file_n = float(staying.sum() * survive)
+        on_file = float((capacity * staying).sum() * survive)
+        productive = float((capacity * ramp_at(tenure0 + ahead, ramp_curve) * staying).sum() * survive)
+        note = ""
+        if not known:
+            rows.append({"segment": segment, "target_period": served, "month": str(month), "role": role,
+                         "needed": needed, "on_file": np.nan, "on_file_fte": np.nan,
+                         "productive_fte": np.nan, "hires_start": np.nan, "hires_total": np.nan,
+                         "hires_productive_fte": np.nan, "gap": np.nan, "basis": basis,
+                         "hire_note": UNKNOWN_SDRS})
+            continue
+        short = needed - productive - hired_fte(month) if np.isfinite(needed) else 0.0
+        if short > 1e-9 and month < first:
+            # A month already over: what it lacked shows in the gap; nobody can be hired into it.
+            note = "month over: no hire planned"
+        elif short > 1e-9:
+            start = max(month - lead, first)
+            per_hire = ramp_at(np.array([(month - start).n]), ramp_curve)[0] \
+                * monthly_survival ** (month - start).n
+            if per_hire > 0:
+                extra = int(np.ceil(short / per_hire - 1e-9))
+                starts[start] = starts.get(start, 0) + extra
+                if start > month - lead:
+                    note = (f"{extra} hire(s) starting {start} are still ramping in {month} "
+                            f"({per_hire:.0%} each): they needed to start by {month - lead}")
+            else:
+                note = f"a hire starting in {start} adds nothing in {month} (ramp 0)"
+        hires = hired_fte(month)
+        rows.append({"segment": segment, "target_period": served, "month": str(month), "role": role,
+                     "needed": needed, "on_file": on_file_n, "on_file_fte": on_file,
+                     "productive_fte": productive, "hires_start": 0, "hires_total": 0,
+                     "hires_productive_fte": hires,
+                     "gap": needed - productive - hires if np.isfinite(needed) else np.nan,
+                     "basis": basis, "hire_note": note})
+    if not known or not rows:
+        return rows
+    # Hires are decided while walking forward; the start counts land in their start months.
+    # Hires that start before the table's first month (first_month earlier) are said in the
+    # first row's note and counted in hires_total from the first month on.
+    early = {s: n for s, n in starts.items() if s < months[0]}
+    total = sum(early.values())
+    for r in rows:
+        n = starts.get(pd.Period(r["month"], "M"), 0)
+        total += n
+        r["hires_start"], r["hires_total"] = n, total
+    if early:
+        rows[0]["hire_note"] = ", ".join(f"{n} hire(s) start {s}" for s, n in sorted(early.items())) \
+            + (f"; {rows[0]['hire_note']}" if rows[0]["hire_note"] else "")
+    return rows
+
+
 def monthly_headcount(headcount: pd.DataFrame, reps: pd.DataFrame | None,
                       assumptions: FunnelConfig | None = None,
                       ramp_curve: tuple[float, ...] = (0.25, 0.5, 0.75),
                       annual_attrition: float = 0.0,
-                      first_month: pd.Period | str | None = None) -> pd.DataFrame:
-    """AE capacity month by month against the need of :func:`plan_headcount`, and the hires
-    that close the gap with the month each must start (``MONTHLY_COLUMNS``).
+                      first_month: pd.Period | str | None = None,
+                      plan: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Capacity month by month against the need, and the hires that close the gap with the
+    month each must start (``MONTHLY_COLUMNS``; the plan writes it as ``funnel/headcount.csv``).
 
-    Per segment and month of the target periods: ``needed`` (the period's AE need);
+    AEs, per segment and month of the target periods: ``needed`` is the period's AE need
+    (``headcount``, from :func:`plan_headcount`). SDRs, with ``plan`` (:func:`build_funnel_plan`),
+    per segment and month an SQL is due: the month's SQLs / ``sqls_per_sdr_per_month``; the SDRs
+    on file need a ``role`` column on reps (without one they are unknown and no hire is planned).
     ``productive_fte`` of the reps on file: capacity x ramp by month of tenure (``ramp_curve``:
     productivity in the first, second... month; 1 after) x the chance they are still there
     (``annual_attrition``, spread evenly) and 0 after their ``end_date``. Hires are planned
     greedily from the first month short: a hire must start ``len(ramp_curve)`` months ahead to be
     fully productive in the month it is needed; when that month is already past (before
     ``first_month``), hires start in ``first_month`` and more of them are needed (they are still
-    ramping), which ``hire_note`` says. ``gap`` = needed - productive_fte - hires_productive_fte
-    (> 0: still short even with the hires, e.g. no ramp at all in the first month).
+    ramping), which ``hire_note`` says; months before ``first_month`` are over and get none.
+    ``gap`` = needed - productive_fte - hires_productive_fte (> 0: still short even with the
+    hires). Rows per segment (``ALL``, the sum, last), role and month.
     """
-    ae = headcount[(headcount["role"] == "ae") & (headcount["segment"] != OVERALL)]
-    if ae.empty:
-        return pd.DataFrame(columns=MONTHLY_COLUMNS)
-    periods = sorted({str(p) for p in ae["target_period"]})
-    months = pd.period_range(pd.Period(periods[0]).asfreq("M", "start"),
-                             pd.Period(periods[-1]).asfreq("M", "end"), freq="M")
-    first = pd.Period(first_month, "M") if first_month is not None else months[0]
-    lead = len(ramp_curve)
+    assumptions = assumptions or FunnelConfig()
     monthly_survival = (1.0 - annual_attrition) ** (1.0 / 12.0)
-    rows = []
+    ae = headcount[(headcount["role"] == "ae") & (headcount["segment"] != OVERALL)]
+    sdr_needs = _sdr_needs(plan, assumptions)
+    spans = []
+    if not ae.empty:
+        periods = sorted({str(p) for p in ae["target_period"]})
+        spans.append(pd.Period(periods[0]).asfreq("M", "start"))
+        spans.append(pd.Period(periods[-1]).asfreq("M", "end"))
+    spans += [m for needs in sdr_needs.values() for m in needs]
+    if not spans:
+        return pd.DataFrame(columns=MONTHLY_COLUMNS)
+    first = pd.Period(first_month, "M") if first_month is not None else min(spans)
+    rows: list[dict] = []
     for segment, need in ae.groupby("segment", sort=True):
-        need_by_period = dict(zip(need["target_period"].astype(str), need["needed"].astype(float)))
-        team = (reps[reps["segment"].astype(str) == str(segment)] if reps is not None
-                else pd.DataFrame(columns=["rep_id", "segment"]))
-        if "role" in team.columns:
-            text = team["role"].astype("string").str.lower().fillna("")
-            team = team[~text.str.contains("|".join(SDR_WORDS)).to_numpy()]
-        capacity = (pd.to_numeric(team["capacity"], errors="coerce").fillna(1.0).to_numpy()
-                    if "capacity" in team.columns else np.ones(len(team)))
-        tenure0 = _tenure_now(team, first, ramp_curve) if len(team) else np.zeros(0)
-        ends = (pd.to_datetime(team["end_date"], errors="coerce") if "end_date" in team.columns
-                else pd.Series(pd.NaT, index=team.index))
-        end_month = [d.to_period("M") if pd.notna(d) else None for d in ends]
-        starts: dict[pd.Period, int] = {}
-        for month in months:
-            period = str(month.asfreq("Q"))
-            needed = need_by_period.get(period, np.nan)
-            ahead = (month - first).n
-            survive = monthly_survival ** max(ahead, 0)
-            staying = np.array([e is None or month <= e for e in end_month], dtype=bool)
-            on_file = float((capacity * staying).sum() * survive)
-            productive = float((capacity * ramp_at(tenure0 + ahead, ramp_curve) * staying).sum() * survive)
-
-            def hired_fte(at: pd.Period) -> float:
-                return float(sum(n * ramp_at(np.array([(at - s).n]), ramp_curve)[0]
-                                 * monthly_survival ** (at - s).n for s, n in starts.items()))
-
-            short = needed - productive - hired_fte(month) if np.isfinite(needed) else 0.0
-            note = ""
-            if short > 1e-9:
-                start = max(month - lead, first)
-                per_hire = ramp_at(np.array([(month - start).n]), ramp_curve)[0] \
-                    * monthly_survival ** (month - start).n
-                if per_hire > 0:
-                    extra = int(np.ceil(short / per_hire - 1e-9))
-                    starts[start] = starts.get(start, 0) + extra
-                    if start > month - lead:
-                        note = (f"{extra} hire(s) starting {start} are still ramping in {month} "
-                                f"({per_hire:.0%} each): they needed to start by {month - lead}")
-                else:
-                    note = f"a hire starting in {start} adds nothing in {month} (ramp 0)"
-            hires = hired_fte(month)
-            rows.append({"segment": segment, "month": str(month), "role": "ae", "needed": needed,
-                         "on_file_fte": on_file, "productive_fte": productive,
-                         "hires_start": 0, "hires_total": 0,
-                         "hires_productive_fte": hires,
-                         "gap": needed - productive - hires if np.isfinite(needed) else np.nan,
-                         "hire_note": note})
-        # Hires are decided while walking forward; the start counts land in their start months.
-        seg_rows = [r for r in rows if r["segment"] == segment]
-        # Hires that start before the target periods (first_month earlier): said in the first
-        # row's note and counted in hires_total from the first month on.
-        early = {s: n for s, n in starts.items() if s < months[0]}
-        total = sum(early.values())
-        for r in seg_rows:
-            n = starts.get(pd.Period(r["month"], "M"), 0)
-            total += n
-            r["hires_start"], r["hires_total"] = n, total
-        if early:
-            seg_rows[0]["hire_note"] = ", ".join(f"{n} hire(s) start {s}" for s, n in sorted(early.items())) \
-                + (f"; {seg_rows[0]['hire_note']}" if seg_rows[0]["hire_note"] else "")
-    return pd.DataFrame(rows, columns=MONTHLY_COLUMNS)
+        by_period = dict(zip(need["target_period"].astype(str), need["needed"].astype(float)))
+        months = pd.period_range(pd.Period(min(by_period)).asfreq("M", "start"),
+                                 pd.Period(max(by_period)).asfreq("M", "end"), freq="M")
+        needs = {m: (str(m.asfreq("Q")), by_period.get(str(m.asfreq("Q")), np.nan)) for m in months}
+        basis = "; ".join(f"{p}: {b}" for p, b in zip(need["target_period"].astype(str), need["basis"])) \
+            if "basis" in need.columns else "the period's AE need"
+        rows += _plan_role(str(segment), "ae", needs, months, _team(reps, segment, "ae"), first,
+                           ramp_curve, monthly_survival, basis)
+    for segment, needs in sdr_needs.items():
+        months = pd.period_range(min(needs), max(needs), freq="M")
+        per_sdr = assumptions.get("sqls_per_sdr_per_month", segment)
+        rows += _plan_role(segment, "sdr", needs, months, _team(reps, segment, "sdr"), first,
+                           ramp_curve, monthly_survival, f"SQLs due that month / {per_sdr:g} SQLs per SDR per month")
+    out = pd.DataFrame(rows, columns=MONTHLY_COLUMNS)
+    numbers = ["needed", "on_file", "on_file_fte", "productive_fte", "hires_start", "hires_total",
+               "hires_productive_fte", "gap"]
+    overall = out.groupby(["role", "month"], as_index=False).agg(
+        target_period=("target_period", lambda s: "+".join(sorted(set("+".join(s).split("+")) - {""}))),
+        **{c: (c, lambda s: s.sum(min_count=1)) for c in numbers})
+    overall["segment"], overall["basis"], overall["hire_note"] = OVERALL, "sum of the segments", ""
+    out = pd.concat([out, overall[MONTHLY_COLUMNS]], ignore_index=True)
+    out["segment_order"] = (out["segment"] == OVERALL).astype(int)
+    out = out.sort_values(["segment_order", "segment", "role", "month"], kind="stable")
+    out = out.drop(columns="segment_order")[MONTHLY_COLUMNS].reset_index(drop=True)
+    for column in ("hires_start", "hires_total"):  # counts of people; empty where SDRs are unknown
+        out[column] = out[column].round().astype("Int64")
+    return out

@@ -1,4 +1,5 @@
-"""Funnel outputs: funnel_plan.csv, funnel_totals.csv, headcount.csv, kpis.csv, kpi_summary.csv,
+"""Funnel outputs: funnel_plan.csv, funnel_totals.csv, headcount.csv (monthly: capacity, hires and
+their start month), headcount_summary.csv (per target period), kpis.csv, kpi_summary.csv,
 drivers.csv, sensitivity.csv, funnel.png, monthly_goals.png, summary.json."""
 from __future__ import annotations
 
@@ -17,17 +18,27 @@ def write_funnel(result: FunnelResult, out_dir: Path) -> dict[str, Path]:
     paths = {
         "funnel_plan": write_csv(out_dir / "funnel_plan.csv", result.plan),
         "funnel_totals": write_csv(out_dir / "funnel_totals.csv", result.totals),
-        "headcount": write_csv(out_dir / "headcount.csv", result.headcount),
+        # headcount.csv is the monthly table (issue 19); the per-period need it rests on is
+        # the summary beside it.
+        "headcount": write_csv(out_dir / "headcount.csv", _monthly(result)),
+        "headcount_summary": write_csv(out_dir / "headcount_summary.csv", result.headcount),
         "kpis": write_csv(out_dir / "kpis.csv", result.kpis),
         "kpi_summary": write_csv(out_dir / "kpi_summary.csv", kpi_summary(result.kpis)),
         "drivers": write_csv(out_dir / "drivers.csv", result.drivers),
         "sensitivity": write_csv(out_dir / "sensitivity.csv", result.sensitivity),
     }
-    if getattr(result, "headcount_monthly", None) is not None:
-        paths["headcount_monthly"] = write_csv(out_dir / "headcount_monthly.csv", result.headcount_monthly)
     paths.update(save_figures(funnel_figures(result.plan), out_dir))
     paths["summary"] = write_json(out_dir / "summary.json", {"headline": result.summary(), "notes": result.notes})
     return paths
+
+
+def _monthly(result: FunnelResult):
+    if result.headcount_monthly is not None:
+        return result.headcount_monthly
+    from forecasting.funnel.headcount import MONTHLY_COLUMNS
+    import pandas as pd
+
+    return pd.DataFrame(columns=MONTHLY_COLUMNS)
 
 
 def log_funnel(config: FunnelConfig, result: FunnelResult, out_dir: Path | None = None, **extra) -> None:

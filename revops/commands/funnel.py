@@ -31,8 +31,10 @@ def register(subparsers) -> None:
                   --leads data/leads.csv --reps data/reps.csv --out out/funnel
               revops funnel ... --scores out/scoring/lead_scores.csv   # MQL goal net of open MQLs
 
-            outputs (in --out): funnel_plan.csv, funnel_totals.csv, headcount.csv, kpis.csv,
-            kpi_summary.csv, drivers.csv, sensitivity.csv, funnel.png, monthly_goals.png, summary.json
+            outputs (in --out): funnel_plan.csv, funnel_totals.csv, headcount.csv (per month:
+            AEs/SDRs needed, capacity, hires and their start month), headcount_summary.csv (per
+            target period), kpis.csv, kpi_summary.csv, drivers.csv, sensitivity.csv, funnel.png,
+            monthly_goals.png, summary.json
             """
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -102,6 +102,26 @@ def funnel_section(ctx: StepContext, result) -> Section:
         f"({ctx.config.funnel.expected_attainment:.0%}); a forecast below target therefore means "
         "more AEs in the same proportion. The history column shows what the past year's bookings "
         "per rep would say.")
+    monthly = result.headcount_monthly
+    if monthly is not None and len(monthly):
+        hires = _readable(monthly[monthly["role"] == "ae"])
+        ramp = ctx.config.funnel.ramp_curve
+        section.tables.append(Table(
+            hires[["segment", "month", "needed", "productive_fte", "hires_start", "hires_total",
+                   "hires_productive_fte", "gap", "hire_note"]],
+            "Capacity month by month: AEs needed, the reps on file, and the hires with the month they start",
+            key=("segment", "month"),
+            kinds={c: "count" for c in ("needed", "productive_fte", "hires_start", "hires_total",
+                                        "hires_productive_fte", "gap")},
+            labels={"productive_fte": "Productive FTE on file", "hires_start": "Hires starting",
+                    "hires_total": "Hires so far", "hires_productive_fte": "Hires' productive FTE",
+                    "gap": "Gap after hires", "hire_note": "Note"}))
+        section.paragraphs.append(
+            f"A new AE is {', '.join(f'{v:.0%}' for v in ramp)} productive in the first "
+            f"{len(ramp)} month(s) and fully after, so a hire starts {len(ramp)} month(s) before "
+            "the month it is needed; when that month is too close, more hires are needed (they are still ramping). "
+            f"Attrition: {ctx.config.funnel.annual_attrition:.0%} a year. headcount.csv has the "
+            "SDRs too; headcount_summary.csv the need per target period.")
     kpis = kpi_summary(result.kpis)
     kpis.columns = [("Total" if c == "ALL" else c) for c in kpis.columns]
     kpis["kpi"] = kpis["kpi"].map(label)

@@ -11,7 +11,7 @@ from revops.cli import main
 
 pytestmark = [pytest.mark.mlflow, pytest.mark.slow]
 
-OUTPUTS = ("funnel_plan.csv", "funnel_totals.csv", "headcount.csv", "kpis.csv", "kpi_summary.csv", "drivers.csv",
+OUTPUTS = ("funnel_plan.csv", "funnel_totals.csv", "headcount.csv", "headcount_summary.csv", "kpis.csv", "kpi_summary.csv", "drivers.csv",
            "sensitivity.csv", "funnel.png", "monthly_goals.png", "summary.json")
 
 
@@ -50,8 +50,22 @@ def test_cli_writes_the_funnel_and_logs_to_mlflow(sample_data_dir, scores, tmp_p
     # Open MQLs (scored) lower the MQL goal but never the requirement.
     headline = printed["headline"]
     assert headline["ALL.mql_still_needed"] < headline["ALL.mql_required"]
+    summary = pd.read_csv(out / "headcount_summary.csv")
+    assert set(summary["role"]) == {"ae", "sdr"} and summary["needed"].notna().all()
+    # headcount.csv is monthly: each month of the target period carries its period's AE need,
+    # the hires and the month they start; the SDR months are the months SQLs are due.
     headcount = pd.read_csv(out / "headcount.csv")
     assert set(headcount["role"]) == {"ae", "sdr"} and headcount["needed"].notna().all()
+    ae = headcount[(headcount["role"] == "ae") & (headcount["segment"] != "ALL")]
+    assert sorted(set(ae["month"])) == ["2027-01", "2027-02", "2027-03"]
+    need = summary[summary["role"] == "ae"].set_index("segment")["needed"]
+    assert ae["needed"].to_numpy() == pytest.approx(ae["segment"].map(need).to_numpy())
+    assert (ae["gap"] <= 1e-9).all()
+    for _, part in ae.groupby("segment"):
+        assert part["hires_total"].iloc[-1] == part["hires_start"].sum()
+    plan_sql = plan[plan["stage"] == "sql"]
+    sdr = headcount[(headcount["role"] == "sdr") & (headcount["segment"] != "ALL")]
+    assert sdr["needed"].sum() * 20 == pytest.approx(plan_sql["required"].sum(), rel=1e-6)
 
     import mlflow
     from mlflow.tracking import MlflowClient

@@ -178,7 +178,7 @@ def test_no_goal_in_a_month_already_over(sample_plan):
 def test_capacity_rests_on_the_forecast(sample_plan):
     summary = json.loads((sample_plan / "summary.json").read_text())
     total = summary["headline"]["segments"]["Total"]
-    head = pd.read_csv(sample_plan / "funnel" / "headcount.csv")
+    head = pd.read_csv(sample_plan / "funnel" / "headcount_summary.csv")
     ae = head[(head["role"] == "ae") & (head["segment"] != "ALL")].set_index("segment")
     for segment, row in ae.iterrows():
         numbers = summary["headline"]["segments"][segment]
