@@ -4,8 +4,9 @@ Segments x regions x product lines; three years of leads and opportunities with 
 seasonality and stage progression; leads whose SQL probability is a known function of their
 features; accounts with potential, workload and a (deliberately unbalanced) current owner; reps
 with capacity and ramp; targets for the next quarter. The truth (each lead's probability, each
-open deal's fate, the expected bookings per month) goes to ``truth/`` so tests can measure how
-close a model gets to it. Everything is vectorised: a million leads take seconds.
+open deal's fate and its true win probability given the export, the expected bookings per
+month) goes to ``truth/`` so tests can measure how close a model gets to it. Everything is
+vectorised: a million leads take seconds.
 """
 from __future__ import annotations
 
@@ -234,12 +235,14 @@ def _opportunities(rng: np.random.Generator, start: pd.Timestamp, as_of: pd.Time
     close_months = _months(start, as_of + pd.DateOffset(months=8))
     frames = []
     rep_ids = set(reps["rep_id"])
+    loss_rates: dict[str, float] = {}  # lost deals per close month (the truth's posterior needs it)
     for seg in SEGMENTS:
         profile = PROFILES[seg]
         expected = expected_bookings(close_months, seg, start)
         wins = rng.poisson(expected / profile.deal_size)
         losses = rng.poisson(wins.mean() * (1 - profile.win_rate) / profile.win_rate,
                              size=len(close_months))
+        loss_rates[seg] = float(wins.mean() * (1 - profile.win_rate) / profile.win_rate)
         for is_won, counts in ((1, wins), (0, losses)):
             total = int(counts.sum())
             month = np.repeat(close_months.to_numpy(), counts)
@@ -295,7 +298,79 @@ def _opportunities(rng: np.random.Generator, start: pd.Timestamp, as_of: pd.Time
     truth = pd.DataFrame({"opportunity_id": ids, "will_win": opps["won"].to_numpy(),
                           "true_close_date": pd.to_datetime(opps["close"]).dt.strftime("%Y-%m-%d"),
                           "is_open": ~closed})
+    posterior = open_deal_truth(out, loss_rates, start, as_of)
+    truth["p_win"] = posterior["p_win"].to_numpy()
+    truth["p_won_next_quarter"] = posterior["p_won_next_quarter"].to_numpy()
     return out, truth
+
+
+CLOSE_ERROR_DAYS = 12.0  # sd of a rep's close-date guess around the true close (days)
+
+
+def _normal_cdf(x: np.ndarray) -> np.ndarray:
+    # Abramowitz & Stegun 7.1.26 (error < 1.5e-7): numpy only, no scipy at import.
+    z = np.abs(x) / np.sqrt(2.0)
+    t = 1.0 / (1.0 + 0.3275911 * z)
+    erf = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496735) * t
+                 + 0.254829592) * t * np.exp(-z * z)
+    return 0.5 * (1.0 + np.sign(x) * erf)
+
+
+def open_deal_truth(export: pd.DataFrame, loss_rates: dict[str, float], start: pd.Timestamp,
+                    as_of: pd.Timestamp) -> pd.DataFrame:
+    """Each open deal's true chance, given what the export shows of it, to be won
+    (``p_win``) and to be won closing in the quarter after ``as_of`` (``p_won_next_quarter``);
+    NaN for closed deals.
+
+    Bayes under the generator's own process: won deals close per month at the demand's rate
+    (expected bookings / deal size), lost ones at ``loss_rates`` (per segment), on a uniform day
+    of the first 27; the cycle is gamma(2, cycle_days/2) (lost: 0.8 of it); the export shows the
+    created day, the stage (elapsed / cycle) and the rep's close date (true close + N(0, 12 days),
+    never before the day after ``as_of``); amount and account say nothing of the outcome. The
+    true close is summed over a grid of 27 days per month (the created time taken at noon).
+    This is what "the truth" expects of the open pipeline, free of one quarter's luck.
+    """
+    cutoff = as_of + pd.Timedelta(hours=23, minutes=59)
+    quarter = (as_of + pd.Timedelta(days=1)).to_period("Q")
+    close_months = _months(start, as_of + pd.DateOffset(months=8))
+    close_months = close_months[close_months + pd.Timedelta(days=27) > cutoff]
+    offsets = ((np.arange(27) + 0.5) * 86_400e9).astype("timedelta64[ns]")
+    grid = (close_months.to_numpy()[:, None] + offsets[None, :]).ravel()
+    after = grid > np.datetime64(cutoff)
+    grid = grid[after]
+    t = ((grid - np.datetime64(cutoff)) / np.timedelta64(1, "D"))[None, :]  # days after the cutoff
+    in_quarter = (pd.DatetimeIndex(grid).to_period("Q") == quarter)[None, :]
+    clip_day = (pd.Timestamp(cutoff + pd.Timedelta(days=1)).normalize() - cutoff) / pd.Timedelta(days=1)
+    stage_index = {stage: i for i, stage in enumerate(OPEN_STAGES)}
+    out = pd.DataFrame({"p_win": np.full(len(export), np.nan), "p_won_next_quarter": np.nan})
+    is_open = export["is_won"].astype(str).isin(["", "nan"]).to_numpy()
+    for seg, profile in PROFILES.items():
+        rows = np.flatnonzero(is_open & (export["segment"] == seg).to_numpy())
+        if not len(rows) or seg not in loss_rates:
+            continue
+        won_rate = np.repeat(expected_bookings(close_months, seg, start) / profile.deal_size, 27)[after]
+        created = pd.to_datetime(export["created_at"].to_numpy()[rows]) + pd.Timedelta(hours=12)
+        c = ((created.to_numpy() - np.datetime64(cutoff)) / np.timedelta64(1, "D"))[:, None]
+        stage = export["stage"].iloc[rows].map(stage_index).to_numpy(float)[:, None]
+        guess = pd.to_datetime(export["close_date"].to_numpy()[rows])
+        d = ((guess.to_numpy() - np.datetime64(cutoff)) / np.timedelta64(1, "D"))[:, None]
+        # The guess's day: P(guess in that day), or, on the clipped first day, P(guess <= it).
+        close_likelihood = np.where(
+            np.isclose(d, clip_day), _normal_cdf((d + 1 - t) / CLOSE_ERROR_DAYS),
+            np.exp(-0.5 * ((d + 0.5 - t) / CLOSE_ERROR_DAYS) ** 2) / (CLOSE_ERROR_DAYS * np.sqrt(2 * np.pi)))
+        cycle = t - c
+        progress = np.clip(-c / np.maximum(cycle, 1.0), 0, 0.999)
+        same_stage = (progress * len(OPEN_STAGES)).astype(int) == stage
+        weight = {}
+        for outcome, scale, rate in (("won", profile.cycle_days / 2.0, won_rate[None, :]),
+                                     ("lost", 0.8 * profile.cycle_days / 2.0, loss_rates[seg])):
+            density = np.where(cycle > 0, cycle * np.exp(-np.maximum(cycle, 0) / scale) / scale ** 2, 0.0)
+            weight[outcome] = rate * density * same_stage * close_likelihood
+        total = weight["won"].sum(axis=1) + weight["lost"].sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out.loc[rows, "p_win"] = np.round(weight["won"].sum(axis=1) / total, 6)
+            out.loc[rows, "p_won_next_quarter"] = np.round((weight["won"] * in_quarter).sum(axis=1) / total, 6)
+    return out
 
 
 REJECTION_REASONS = ("no budget", "not a decision maker", "no need now", "bad contact data",
