@@ -20,7 +20,7 @@ import os
 import warnings
 import zipfile
 from pathlib import Path
-from typing import IO, Callable
+from typing import IO, Callable, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -124,10 +124,7 @@ def read_table(path: str | os.PathLike[str], *, encoding: str | None = None,
             f"{path}: a zip archive, not a table; expected a CSV file or an .xlsx workbook. "
             "Unzip it and give the file inside.")
     else:
-        gzipped = magic.startswith(_GZIP_MAGIC)
-        text_suffix = suffixes[-2] if suffix == ".gz" and len(suffixes) == 2 else suffix
-        frame = _read_text(path, gzipped=gzipped, encoding=encoding,
-                           delimiter=delimiter or ("\t" if text_suffix == ".tsv" else None))
+        frame = _read_text(path, encoding=encoding, delimiter=delimiter)
     frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
     if len(frame) == 0:
         names = ", ".join(map(repr, frame.columns[:20]))
@@ -239,8 +236,28 @@ def _sample_text(sample: bytes, whole: bool, encoding: str) -> str:
     return text.lstrip("\ufeff")
 
 
-def _read_text(path: Path, *, gzipped: bool, encoding: str | None,
-               delimiter: str | None) -> pd.DataFrame:
+class TextFormat(NamedTuple):
+    """How a text export is written, as :func:`text_format` decides it."""
+
+    encoding: str
+    how: str          # how the encoding was chosen: "set", "mark" (byte-order mark) or "detected"
+    delimiter: str
+    gzipped: bool
+
+    def options(self) -> dict[str, object]:
+        """``pandas.read_csv`` options for the file."""
+        return dict(sep=self.delimiter, encoding=self.encoding,
+                    compression="gzip" if self.gzipped else None)
+
+
+def text_format(path: str | os.PathLike[str], *, encoding: str | None = None,
+                delimiter: str | None = None) -> TextFormat:
+    """The encoding, delimiter and compression of a text export, decided as :func:`read_table`
+    decides them (``encoding``/``delimiter``: the user's settings, None to detect). The
+    streaming reader (``revops.streaming``) reads a file in chunks with the same decisions."""
+    path = Path(path)
+    with path.open("rb") as handle:
+        gzipped = handle.read(2) == _GZIP_MAGIC
     opener = _opener(path, gzipped)
     sample, whole = _sample(path, opener)
     chosen, how = _choose_encoding(path, sample, whole, opener, encoding)
@@ -250,19 +267,29 @@ def _read_text(path: Path, *, gzipped: bool, encoding: str | None,
             f"{path}: the file is empty. Expected a header line and at least one row; "
             "export the table again."
         )
-    delimiter = delimiter or sniff_delimiter(text)
+    suffixes = [s.lower() for s in path.suffixes[-2:]]
+    inner = suffixes[-2] if suffixes[-1:] == [".gz"] and len(suffixes) == 2 else (
+        suffixes[-1] if suffixes else "")
+    delimiter = delimiter or ("\t" if inner == ".tsv" else None) or sniff_delimiter(text)
+    return TextFormat(chosen, how, delimiter, gzipped)
+
+
+def _read_text(path: Path, *, encoding: str | None, delimiter: str | None) -> pd.DataFrame:
+    found = text_format(path, encoding=encoding, delimiter=delimiter)
     try:
-        return _read_csv(path, sep=delimiter, encoding=chosen,
-                         compression="gzip" if gzipped else None)
+        return read_csv_text(path, **found.options())
     except UnicodeDecodeError:
-        said = {"set": "as set", "mark": "as its byte-order mark says", "detected": "as detected"}[how]
+        chosen = found.encoding
+        said = {"set": "as set", "mark": "as its byte-order mark says",
+                "detected": "as detected"}[found.how]
         raise InputFileError(
             f"{path}: cannot be read as {chosen} ({said}): some bytes are not {chosen} text. "
             f"Expected the file's own encoding. Hint: {_encoding_hint(path)}"
-            + (", or remove the setting to let revops detect it." if how == "set" else ".")) from None
+            + (", or remove the setting to let revops detect it." if found.how == "set" else ".")
+        ) from None
     except pd.errors.ParserError as exc:
         raise InputFileError(
-            f"{path}: cannot be parsed as CSV with delimiter {delimiter!r} ({exc}). "
+            f"{path}: cannot be parsed as CSV with delimiter {found.delimiter!r} ({exc}). "
             "Check for unquoted delimiters inside values, or set delimiter under "
             f"[data.per_table.{_table_of(path)}] in the plan file."
         ) from exc
@@ -270,7 +297,7 @@ def _read_text(path: Path, *, gzipped: bool, encoding: str | None,
         raise InputFileError(f"{path}: the file is empty.") from exc
 
 
-def _read_csv(path: Path, **options: object) -> pd.DataFrame:
+def read_csv_text(path: str | os.PathLike[str], **options: object) -> pd.DataFrame:
     """``pandas.read_csv(path, low_memory=False, ...)``'s values at ``low_memory=True``'s cost.
 
     pandas reads the file in blocks and infers each block's types apart: a column of numbers

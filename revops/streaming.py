@@ -146,17 +146,9 @@ def _text_chunks(path: Path, reading: FileReading, chunk_rows: int) -> Iterator[
     columns as text); the later ones as text, typed in :func:`_later_chunk`."""
     from revops import io
 
-    gzipped = _is_gzip(path)  # by its bytes, as revops.io decides
-    opener = io._opener(path, gzipped)
-    sample, whole = io._sample(path, opener)
-    encoding, _ = io._choose_encoding(path, sample, whole, opener, reading.encoding)
-    text = io._sample_text(sample, whole, encoding)
-    if not text.strip():
-        io.read_table(path)  # the whole reader's "the file is empty" error
-    inner = path.suffixes[-2].lower() if len(path.suffixes) >= 2 and gzipped else path.suffix.lower()
-    delimiter = reading.delimiter or ("\t" if inner == ".tsv" else None) or io.sniff_delimiter(text)
-    options = dict(sep=delimiter, encoding=encoding, compression="gzip" if gzipped else None)
-    first = io._read_csv(path, nrows=chunk_rows, **options)
+    found = io.text_format(path, encoding=reading.encoding, delimiter=reading.delimiter)
+    options = found.options()
+    first = io.read_csv_text(path, nrows=chunk_rows, **options)
     if not isinstance(first.index, pd.RangeIndex):
         raise ValueError(f"{path}: the header has fewer fields than the rows; this file cannot be "
                          "read in chunks (read it whole: --chunk-rows 0), or fix its header.")
@@ -176,11 +168,6 @@ def _text_chunks(path: Path, reading: FileReading, chunk_rows: int) -> Iterator[
             raise ValueError(f"{path}: the file changed while it was read; read it again.")
         del again
         yield from rest
-
-
-def _is_gzip(path: Path) -> bool:
-    with path.open("rb") as handle:
-        return handle.read(2) == b"\x1f\x8b"
 
 
 # --- decisions ---------------------------------------------------------------------------------
