@@ -7,7 +7,9 @@ the forecast of 10,000 series, with the peak memory of every process.
 
 1. Writes a lead export of ``10 M x scale`` rows (``scoring.synthetic.make_leads``, in blocks,
    as CSV) and trains a logistic-regression scorer on 5,000 other leads (``.joblib``).
-2. ``revops score predict --chunk-rows N`` in this machine's process (local streaming), then
+2. ``revops score predict --chunk-rows N`` in this machine's process (local streaming); the peer,
+   a hand-written pandas loop with the same model (``read_csv(chunksize=N)``, ``score_frame``,
+   append; no input checks); then
    with ``--backend dask --scheduler ADDRESS`` on a ``LocalCluster(processes=True)`` of
    ``--workers`` workers, 1 thread each. Each command runs in a fresh process; its peak
    resident memory (VmHWM) is reported, and each worker's after the run. Up to 1 M leads, the
@@ -48,6 +50,31 @@ seconds = time.perf_counter() - started
 peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
 print(json.dumps({"code": code, "seconds": seconds, "peak_mb": peak / 1024}), file=sys.stderr)
 """
+
+
+# The peer: the loop a user would write by hand with pandas and the same model (no input
+# checks, no contracts): read the export in chunks, score each, append to the output.
+PEER = """
+import json, sys, time
+import joblib, pandas as pd
+leads, model, out, chunk_rows = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+started = time.perf_counter()
+scorer = joblib.load(model)
+with open(out, "w", encoding="utf-8", newline="") as handle:
+    for k, chunk in enumerate(pd.read_csv(leads, chunksize=chunk_rows)):
+        scorer.score_frame(chunk, reasons=True).to_csv(handle, header=k == 0, index=False)
+seconds = time.perf_counter() - started
+peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
+print(json.dumps({"code": 0, "seconds": seconds, "peak_mb": peak / 1024}), file=sys.stderr)
+"""
+
+
+def run_peer(leads: Path, model: Path, out: Path, chunk_rows: int) -> dict:
+    done = subprocess.run([sys.executable, "-c", PEER, str(leads), str(model), str(out),
+                           str(chunk_rows)], capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"the pandas peer failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stderr.strip().splitlines()[-1])
 
 
 def peak_mb_of_this_process() -> float:
@@ -144,6 +171,10 @@ def main() -> int:
     report["score_local_streamed"] = local
     print(f"score predict, streamed here:     {local['seconds']:7.1f} s, "
           f"peak {local['peak_mb']:,.0f} MB", flush=True)
+    peer = run_peer(leads_csv, model, out / "scores_peer.csv", args.chunk_rows)
+    report["peer_pandas_chunks"] = peer
+    print(f"peer, pandas chunk loop, same model: {peer['seconds']:7.1f} s, "
+          f"peak {peer['peak_mb']:,.0f} MB", flush=True)
     if n_leads <= 1_000_000:
         whole = run_cli(base + ["--out", str(out / "scores_whole.csv"), "--chunk-rows", "0"])
         report["score_local_whole_file"] = whole
@@ -184,7 +215,8 @@ def main() -> int:
             print(f"forecast of {n_series:,} series on {args.workers} workers: "
                   f"{figures['seconds']:.1f} s, worker peaks {figures['worker_peak_mb']} MB, "
                   f"client peak {figures['client_peak_mb']:,.0f} MB", flush=True)
-    for name in ("scores_local.csv", "scores_whole.csv", "scores_cluster.csv", "leads.csv"):
+    for name in ("scores_local.csv", "scores_whole.csv", "scores_cluster.csv", "scores_peer.csv",
+                 "leads.csv"):
         (out / name).unlink(missing_ok=True)
     (out / "bench_cluster.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
     print(f"figures: {out / 'bench_cluster.json'}")
