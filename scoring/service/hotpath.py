@@ -268,7 +268,7 @@ class RecordEncoder:
         extra: dict[int, list[str]] = {}
         renamed: list[Any] | None = None
         for i, lead in enumerate(leads):
-            if type(lead) is not dict or not (lead.keys() - known):
+            if type(lead) is not dict or known.issuperset(lead):  # no set built per lead
                 continue
             own = dict(lead)
             named = []

@@ -28,6 +28,8 @@ N_REASONS = 3
 ROW_PATH_MAX = 8      # up to this many leads, the linear model is evaluated row by row
 CHECK_TOLERANCE = 1e-9
 PARALLEL_MIN = 256    # rows from which the tree walk is split over two threads
+FIRST_PART = 0.45     # share of those rows in the first part (answered while the second is walked)
+CACHED_TYPES = frozenset({str, float, int})  # value types whose reason texts are remembered
 
 
 @functools.lru_cache(maxsize=None)
@@ -106,8 +108,7 @@ class LeadScorerModel:
         self.groups = list(scorer.groups_)
         features = scorer.encoder_.features_
         self.group_of = np.array([self.groups.index(f.group) for f in features], dtype=np.int64)
-        self._group_names = np.array(self.groups, dtype=object)
-        self._value_texts: dict[str, dict[str, str]] = {name: {} for name in self.groups}
+        self._text_caches: list[dict[tuple, str]] = [{} for _ in self.groups]
         self.family = scorer.model_.name
         calibrator = scorer.calibrator_
         self.scale = calibrator.a_ if calibrator.method == "sigmoid" else 1.0
@@ -188,14 +189,15 @@ class LeadScorerModel:
         X, flags, ids = self.records.encode(leads)
         if self.trees is None or len(X) < PARALLEL_MIN:
             return self._answers(leads, 0, *self._decide(X), flags, ids)
-        # The compiled walk releases the GIL: two threads walk the two halves while this one
-        # waits, then turns the first half into answers as soon as it is there. Each walker
+        # The compiled walk releases the GIL: two threads walk two parts while this one waits,
+        # then turns the first part into answers while the second is still walked. The first
+        # part is the smaller one, so that both end about together (FIRST_PART). Each walker
         # takes the GIL only to start and to return (handing over small chunks made walkers
         # wait for this thread's Python loop).
-        half = len(X) // 2
-        pending = [_walkers().submit(self._decide, X[:half]), _walkers().submit(self._decide, X[half:])]
+        cut = int(len(X) * FIRST_PART)
+        pending = [_walkers().submit(self._decide, X[:cut]), _walkers().submit(self._decide, X[cut:])]
         out = self._answers(leads, 0, *pending[0].result(), flags, ids)
-        return out + self._answers(leads, half, *pending[1].result(), flags, ids)
+        return out + self._answers(leads, cut, *pending[1].result(), flags, ids)
 
     def _answers(self, leads: Sequence[Any], start: int, z: np.ndarray, contributions: np.ndarray,
                  flags: list, ids: list) -> list[dict]:
@@ -208,34 +210,40 @@ class LeadScorerModel:
         top = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :N_REASONS]
         values = np.take_along_axis(contributions, top, axis=1)
         shown = (np.abs(values) >= 1e-9) & np.isfinite(values)
-        names = self._group_names[top].tolist()
-        signs = np.where(values > 0, "+", "-").tolist()
         shown_all = bool(shown.all())
         rounded, shown = _round4(values).tolist(), shown.tolist()
+        positive, top = (values > 0).tolist(), top.tolist()
         probabilities, scores = p.tolist(), scores.astype(np.int64).tolist()
-        texts = self._value_text
+        groups, texts, value_text = self.groups, self._text_caches, self._value_text
         out = []
         for j in range(len(probabilities)):
             i = start + j
             lead = leads[i]
-            rows = zip(names[j], signs[j], rounded[j]) if shown_all else (
-                row for row, keep in zip(zip(names[j], signs[j], rounded[j]), shown[j]) if keep)
-            reasons = [{"feature": name, "value": texts(name, lead.get(name)), "direction": sign,
-                        "contribution": value} for name, sign, value in rows]
+            reasons = []
+            for k, g in enumerate(top[j]):
+                if not shown_all and not shown[j][k]:
+                    continue
+                name = groups[g]
+                raw = lead.get(name)
+                # Texts of the values seen (categories, numbers) are remembered per field.
+                text = texts[g].get((raw, type(raw))) if type(raw) in CACHED_TYPES else None
+                if text is None:
+                    text = value_text(g, raw)
+                reasons.append({"feature": name, "value": text, "direction": "+" if positive[j][k] else "-",
+                                "contribution": rounded[j][k]})
             out.append({ID_FIELD: ids[i], "probability": probabilities[j], "score": scores[j],
                         "tier": tiers[j], "reasons": reasons, "flags": flags[i]})
         return out
 
-    def _value_text(self, name: str, raw: Any) -> str:
-        """The lead's value as a reason shows it; text values (categories) are remembered."""
-        if type(raw) is not str:
-            return _format_value(raw)
-        cache = self._value_texts[name]
-        text = cache.get(raw)
-        if text is None:
-            text = _format_value(raw)
-            if len(cache) < CACHE_SIZE:
-                cache[raw] = text
+    def _value_text(self, group: int, raw: Any) -> str:
+        """The lead's value as a reason shows it, remembered for text and number values."""
+        text = _format_value(raw)
+        cache = self._text_caches[group]
+        if (type(raw) in CACHED_TYPES and len(cache) < CACHE_SIZE and raw == raw
+                and not (type(raw) is float and raw == 0)):
+            # Keyed with the type: 1 and 1.0 are equal keys but not the same text (nor are 0.0
+            # and -0.0, hence no float zero; nor NaN, which equals nothing).
+            cache[(raw, type(raw))] = text
         return text
 
     # ----------------------------------------------------------- description
