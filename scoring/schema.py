@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from parsing import Conventions, read_dates, read_numbers, told_by
-from scoring.values import BOOL_TOKENS, clean_token
+from scoring.values import BOOL_TOKENS, PLACEHOLDERS, clean_token
 
 USED_KINDS = ("numeric", "categorical", "boolean", "date")
 ID_NAME = re.compile(r"(^|[_\s.-])(id|uuid|guid|key|email|e-mail|phone|url)$", re.IGNORECASE)
@@ -59,6 +59,9 @@ def _distinct_tokens(series: pd.Series) -> tuple[list[str], np.ndarray, int, lis
     token: a float stays a float, so its digits are never read again as text)."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    if (len(uniques) > _VECTOR_FROM and uniques.dtype == object
+            and pd.api.types.infer_dtype(uniques, skipna=False) == "string"):
+        return _distinct_text_tokens(uniques, counts, int((codes < 0).sum()))
     merged: dict[str, int] = {}
     raw: dict[str, object] = {}
     missing = int((codes < 0).sum())
@@ -71,6 +74,28 @@ def _distinct_tokens(series: pd.Series) -> tuple[list[str], np.ndarray, int, lis
             raw.setdefault(token, value)
     return (list(merged), np.array(list(merged.values()), dtype=np.int64), missing,
             [raw[t] for t in merged])
+
+
+# From this many distinct values on, text columns are cleaned with pandas' string methods: an
+# identifier, a timestamp or a free-text column of 500,000 rows took ~2 s in the per-value loop,
+# ~0.3 s this way (measured on synthetic leads). Below it the loop is as fast and simpler.
+_VECTOR_FROM = 1_000
+
+
+def _distinct_text_tokens(uniques: np.ndarray, counts: np.ndarray,
+                          missing: int) -> tuple[list[str], np.ndarray, int, list]:
+    """:func:`_distinct_tokens` for distinct values that are all strings: ``clean_token``'s
+    rule (strip; a placeholder is missing) on all of them at once, tokens in order of first
+    appearance, each with the first raw value that gave it."""
+    tokens = pd.Series(uniques, dtype=object).str.strip()
+    placeholder = tokens.str.lower().isin(PLACEHOLDERS).to_numpy()
+    missing += int(counts[placeholder].sum())
+    kept = np.flatnonzero(~placeholder)
+    merged_codes, merged = pd.factorize(tokens.to_numpy(dtype=object)[kept])
+    merged_counts = np.bincount(merged_codes, weights=counts[kept],
+                                minlength=len(merged)).astype(np.int64)
+    _, first = np.unique(merged_codes, return_index=True)
+    return list(merged), merged_counts, missing, list(uniques[kept[first]])
 
 
 def infer_column(series: pd.Series, name: str, *, is_time: bool = False,
