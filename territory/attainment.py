@@ -20,6 +20,36 @@ import pandas as pd
 ATTAINMENT_COLUMNS = ["rep_id", "bookings_p10", "bookings_p50", "bookings_p90", "p_attain"]
 
 
+def split_new_business(total: np.ndarray, shares: np.ndarray, deals: float, amount_cv: float = 0.0,
+                       random_state: int | np.random.Generator | None = 0) -> np.ndarray:
+    """A segment's simulated new business (``total``, one value per draw) shared among its reps
+    (``shares``, e.g. territory potential, summing to 1) as deals land: (draws x reps).
+
+    New business comes as ``deals`` deals a quarter (expected count, e.g. expected new business /
+    average deal size) whose amounts vary with coefficient of variation ``amount_cv``; each lands
+    on one rep with probability ``shares``. A rep's part is then lumpy: a rep expecting three
+    deals can get none or six. Splitting each draw by ``shares`` exactly would give every rep the
+    segment's relative spread only, far too narrow for one rep, and push every P(attain) towards
+    0 or 1 (a quota below the rep's expectation looks nearly sure). The split is a Dirichlet with
+    the variance of that multinomial with varying amounts, share x (1 - share) x (1 + cv^2) /
+    deals, so each draw's parts still add up to its total (the segment's draws are kept)."""
+    total = np.asarray(total, dtype=float)
+    shares = np.asarray(shares, dtype=float)
+    out = np.zeros((len(total), len(shares)))
+    positive = shares > 0
+    if not positive.any():
+        return out
+    weight = shares[positive] / shares[positive].sum()
+    if positive.sum() == 1 or not np.isfinite(deals) or deals <= 0:
+        out[:, positive] = np.outer(total, weight)
+        return out
+    # Dirichlet(alpha x weight) has Var = w (1 - w) / (alpha + 1): alpha + 1 = deals / (1 + cv^2).
+    alpha = max(deals / (1.0 + amount_cv ** 2) - 1.0, 1e-3)
+    rng = np.random.default_rng(random_state)
+    out[:, positive] = rng.dirichlet(alpha * weight, size=len(total)) * total[:, None]
+    return out
+
+
 @dataclass
 class AttainmentResult:
     """Per rep: bookings_p10/p50/p90 and p_attain; for the team: the share at quota."""

@@ -101,12 +101,16 @@ def run(ctx: StepContext) -> StepOutcome:
     return StepOutcome(summary=summary, section=section, notes=notes)
 
 
+NEW_BUSINESS = "\x00new business"  # stand-in owner of a segment's new business (never a rep id)
+
+
 def rep_draws(ctx: StepContext, plan):
     """Simulated bookings of the plan quarter per rep of ``plan`` (simulations x reps, in the
     order of ``plan.rep_summary``), from the forecast step's pipeline simulation: open deals go
     to their account's rep in the new plan, won-to-date stays with who won it, and each
-    segment's new business is shared by territory potential. None without a pipeline forecast
-    of the plan quarter."""
+    segment's new business is shared by territory potential as deals land (lumpy per rep, each
+    draw's parts adding up to the segment's draw). None without a pipeline forecast of the plan
+    quarter."""
     import numpy as np
     import pandas as pd
 
@@ -127,9 +131,37 @@ def rep_draws(ctx: StepContext, plan):
     share = reps[["segment", "rep_id", "potential"]].rename(columns={"rep_id": "owner"})
     total = share.groupby("segment")["potential"].transform("sum")
     share = share.assign(share=np.where(total > 0, share["potential"] / total.where(total > 0), 0.0))
-    sims = simulate_owners(pipeline, opps, owner_of=owner_of,
-                           new_business_share=share[["segment", "owner", "share"]],
+    # Each segment's new business is simulated whole (a stand-in owner takes it: the same random
+    # numbers as the forecast), then shared among the reps as deals land, lumpy per rep
+    # (territory.attainment.split_new_business): an exact split by potential would give a rep
+    # the segment's spread only and push every P(attain) towards 0 or 1.
+    from forecasting.pipeline import canonical_opportunities
+    from forecasting.rollup import OwnerDraws
+    from territory.attainment import split_new_business
+
+    whole = pd.DataFrame({"segment": sorted(set(share["segment"].astype(str))), "owner": NEW_BUSINESS, "share": 1.0})
+    sims = simulate_owners(pipeline, opps, owner_of=owner_of, new_business_share=whole,
                            owners=share[["segment", "owner"]], random_state=ctx.config.seed)
+    keys, draws = sims.keys.astype(str), sims.draws.copy()
+    won = canonical_opportunities(opps)
+    won = won[won["won"] == 1]
+    params = pipeline.new_business.set_index("segment") if pipeline.new_business is not None else None
+    for k, segment in enumerate(whole["segment"]):
+        stand_in = np.flatnonzero((keys["segment"] == segment).to_numpy() & (keys["owner"] == NEW_BUSINESS).to_numpy())
+        seg_reps = share[share["segment"].astype(str) == segment]
+        if not len(stand_in) or seg_reps.empty:
+            continue
+        amounts = won.loc[won["segment"].astype(str) == segment, "amount"].astype(float)
+        mean_new = float(params.at[segment, "new_mean"]) if params is not None and segment in params.index else np.nan
+        deals = mean_new / amounts.mean() if len(amounts) and amounts.mean() > 0 else np.nan
+        cv = float(amounts.std() / amounts.mean()) if len(amounts) > 1 and amounts.mean() > 0 else 0.0
+        parts = split_new_business(draws[:, stand_in[0]], seg_reps["share"].to_numpy(float), deals, cv,
+                                   random_state=[ctx.config.seed or 0, 19, k])
+        columns = [int(np.flatnonzero((keys["segment"] == segment).to_numpy() & (keys["owner"] == str(rep)).to_numpy())[0])
+                   for rep in seg_reps["owner"]]
+        draws[:, columns] += parts
+        draws[:, stand_in[0]] = 0.0
+    sims = OwnerDraws(keys=sims.keys, draws=draws, closed=sims.closed, spread=sims.spread)
     owner = sims.keys["owner"].astype(str).to_numpy()
     return np.column_stack([sims.node(owner == str(rep)) for rep in reps["rep_id"]]) if len(reps) else None
 

@@ -63,9 +63,39 @@ def true_new_business(folder, plan, n_draws: int = 400, seed: int = 0) -> np.nda
     return out
 
 
-def truth_share(folder, plan) -> float:
-    """The expected share of reps at quota under the generator's truth: each open deal's real
-    outcome plus the true new-business process."""
+def truth_draws(folder, plan, n_draws: int = 1000, seed: int = 0) -> np.ndarray:
+    """Draws (n_draws x reps) of each rep's bookings in the quarter under the generator's truth,
+    given the export: every open deal won in the quarter with its true chance
+    (``p_won_next_quarter`` in truth/opportunities_truth.csv, Bayes under the generator's own
+    process) plus the true new-business process."""
+    opps = pd.read_csv(folder / "opportunities.csv")
+    truth = pd.read_csv(folder / "truth" / "opportunities_truth.csv")
+    deals = opps.merge(truth, on="opportunity_id")
+    deals = deals[deals["is_open"] & (deals["p_won_next_quarter"] > 0)]
+    reps = plan.rep_summary
+    column = {rep: i for i, rep in enumerate(reps["rep_id"])}
+    owner = deals["account_id"].map(plan.assignments.set_index("account_id")["rep_id"]).map(column)
+    rng = np.random.default_rng([seed, 19, 2])
+    won = rng.random((n_draws, len(deals))) < deals["p_won_next_quarter"].to_numpy()
+    open_won = np.zeros((n_draws, len(reps)))
+    amount = deals["amount"].to_numpy(float)
+    for j in range(len(reps)):
+        mine = (owner == j).to_numpy()
+        open_won[:, j] = won[:, mine] @ amount[mine]
+    return open_won + true_new_business(folder, plan, n_draws, seed)
+
+
+def truth_share(folder, plan, n_draws: int = 1000, seed: int = 0) -> float:
+    """The share of reps at or above quota the generator's truth expects: its mean over the
+    truth's draws, so not one quarter's luck (a single realised quarter moves about 0.1 around
+    it with 40 reps)."""
+    bookings = truth_draws(folder, plan, n_draws, seed)
+    return float((bookings >= plan.rep_summary["quota"].to_numpy()).mean())
+
+
+def realised_share(folder, plan) -> float:
+    """The share at quota in the one quarter the generator realised: each open deal's real fate
+    plus the true new-business process (for the benchmark's comparison)."""
     opps = pd.read_csv(folder / "opportunities.csv")
     truth = pd.read_csv(folder / "truth" / "opportunities_truth.csv", parse_dates=["true_close_date"])
     deals = opps.merge(truth, on="opportunity_id")
@@ -100,24 +130,38 @@ def test_p_attain_per_rep_and_the_share_near_the_truth(sample_data_dir):
     assert abs(result.share_attaining - truth_share(sample_data_dir, plan)) <= 0.10
 
 
+def test_the_truths_open_deal_chances_are_calibrated(sample_data_dir):
+    """The truth the share is held to: each open deal's p_won_next_quarter agrees with the fates
+    the generator drew (their sum within three standard deviations of the count won)."""
+    truth = pd.read_csv(sample_data_dir / "truth" / "opportunities_truth.csv", parse_dates=["true_close_date"])
+    open_deals = truth[truth["is_open"]]
+    assert open_deals["p_won_next_quarter"].between(0, 1).all()
+    assert (open_deals["p_won_next_quarter"] <= open_deals["p_win"] + 1e-9).all()
+    assert truth.loc[~truth["is_open"], "p_win"].isna().all()
+    p = open_deals["p_won_next_quarter"].to_numpy()
+    won = ((open_deals["will_win"] == 1) & (open_deals["true_close_date"].dt.to_period("Q") == PERIOD)).sum()
+    assert abs(p.sum() - won) <= 3 * np.sqrt((p * (1 - p)).sum()), (p.sum(), won)
+
+
 @pytest.mark.slow
-def test_share_attaining_over_seeds_unbiased_and_inside_its_interval(tmp_path):
-    """Over seeds the truth is one realisation of each open deal's fate: with 40 reps its share at
-    quota moves by about 0.1 around its expectation (measured: within 10 points of the prediction
-    in 4 of 8 seeds, 3 of 6 with 60 reps), so each seed is held to the model's 80 % interval and
-    the seeds together to no bias."""
+def test_share_attaining_within_10_points_of_the_truth_in_most_seeds(tmp_path):
+    """Eight small samples (40 reps, 400 accounts): the predicted share at quota within 10
+    points of the share the generator's truth expects in at least 6 of 8 seeds (measured: 8),
+    inside the model's 80 % interval as often, and no bias over the seeds."""
     from revops.sample_data import generate
 
-    inside, errors = [], []
-    for seed in (1, 2, 3, 4):
+    errors, inside = [], []
+    for seed in range(1, 9):
         folder = tmp_path / str(seed)
-        generate(folder, seed=seed, n_leads=500, n_accounts=800, n_reps=40)
-        plan, _, result = outlook(folder, seed=seed, n_simulations=500)
-        truth = truth_share(folder, plan)
-        inside.append(result.share_p10 <= truth <= result.share_p90)
+        generate(folder, seed=seed, n_leads=100, n_accounts=400, n_reps=40)
+        plan, _, result = outlook(folder, seed=seed, n_simulations=300)
+        truth = truth_share(folder, plan, seed=seed)
         errors.append(result.share_attaining - truth)
-    assert sum(inside) >= 3, (inside, errors)
-    assert abs(np.mean(errors)) <= 0.10, errors
+        inside.append(result.share_p10 <= truth <= result.share_p90)
+    errors = np.array(errors)
+    assert (np.abs(errors) <= 0.10).sum() >= 6, errors.round(3)
+    assert sum(inside) >= 6, (inside, errors.round(3))
+    assert abs(errors.mean()) <= 0.05, errors.round(3)
 
 
 def test_band_warnings():
