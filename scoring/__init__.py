@@ -10,33 +10,19 @@ for scikit-learn, which :mod:`scoring.model` imports.
 """
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-_LAZY = {
-    "ScoringConfig": "scoring.config",
-    "ScoringInputError": "scoring.errors",
-    "LeadScorer": "scoring.model",
-    "infer_schema": "scoring.schema",
-}
+import lazy_loader
 
-__all__ = ["LeadScorer", "ScoringConfig", "ScoringInputError", "infer_schema"]
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
+    "config": ["ScoringConfig"],
+    "errors": ["ScoringInputError"],
+    "model": ["LeadScorer"],
+    "schema": ["infer_schema"],
+})
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ loads these
     from scoring.config import ScoringConfig
     from scoring.errors import ScoringInputError
     from scoring.model import LeadScorer
     from scoring.schema import infer_schema
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value  # later look-ups skip this function
-        return value
-    # AttributeError (not ImportError) lets `from scoring import registry` import the submodule
-    raise AttributeError(f"module 'scoring' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))

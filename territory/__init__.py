@@ -11,37 +11,19 @@ Names are imported on first use: ``revops territory solve --help`` and the plan 
 """
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-_LAZY = {
-    "TerritoryConfig": "territory.config",
-    "TerritoryInfeasibleError": "territory.errors",
-    "TerritoryInputError": "territory.errors",
-    "TerritoryTimeLimitError": "territory.errors",
-    "TerritoryPlan": "territory.plan",
-    "plan_territories": "territory.plan",
-    "TerritorySummary": "territory.summary",
-}
+import lazy_loader
 
-__all__ = ["TerritoryConfig", "TerritoryInfeasibleError", "TerritoryInputError", "TerritoryPlan",
-           "TerritorySummary", "TerritoryTimeLimitError", "plan_territories"]
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
+    "config": ["TerritoryConfig"],
+    "errors": ["TerritoryInfeasibleError", "TerritoryInputError", "TerritoryTimeLimitError"],
+    "plan": ["TerritoryPlan", "plan_territories"],
+    "summary": ["TerritorySummary"],
+})
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ loads these
     from territory.config import TerritoryConfig
     from territory.errors import TerritoryInfeasibleError, TerritoryInputError, TerritoryTimeLimitError
     from territory.plan import TerritoryPlan, plan_territories
     from territory.summary import TerritorySummary
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value  # later look-ups skip this function
-        return value
-    # AttributeError (not ImportError) lets `from territory import what_if` import the submodule
-    raise AttributeError(f"module 'territory' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))

@@ -13,45 +13,19 @@ model with the scoring package and hands P(renew) back).
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+import lazy_loader
 
 # Names load on first use: the plan file and `revops revenue --help` read RevenueConfig alone.
-_LAZY = {
-    "RevenueConfig": "forecasting.revenue.config",
-    "RevenueInputError": "forecasting.revenue.errors",
-    "OVERALL": "forecasting.revenue.arr",
-    "account_arr": "forecasting.revenue.arr",
-    "daily_arr": "forecasting.revenue.arr",
-    "prepare_subscriptions": "forecasting.revenue.arr",
-    "BRIDGE_COLUMNS": "forecasting.revenue.bridge",
-    "arr_bridge": "forecasting.revenue.bridge",
-    "rolling_retention": "forecasting.revenue.bridge",
-    "LABEL": "forecasting.revenue.renewals",
-    "RenewalPlan": "forecasting.revenue.renewals",
-    "plan_renewals": "forecasting.revenue.renewals",
-    "renewal_frame": "forecasting.revenue.renewals",
-    "model_columns": "forecasting.revenue.renewals",
-    "simulate_renewals": "forecasting.revenue.renewals",
-    "segment_rate_uncertainty": "forecasting.revenue.renewals",
-    "due_in": "forecasting.revenue.renewals",
-    "segment_offsets": "forecasting.revenue.renewals",
-    "shift_probability": "forecasting.revenue.renewals",
-    "unit_economics": "forecasting.revenue.economics",
-    "RevenueResult": "forecasting.revenue.api",
-    "compute_revenue": "forecasting.revenue.api",
-    "fallback_probability": "forecasting.revenue.api",
-    "retention_what_if": "forecasting.revenue.what_if",
-    "what_if_summary": "forecasting.revenue.what_if",
-    "revenue_figures": "forecasting.revenue.plots",
-    "what_if_figure": "forecasting.revenue.plots",
-    "bridge_waterfall": "forecasting.revenue.plots",
-    "retention_over_time": "forecasting.revenue.plots",
-}
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'forecasting.revenue' has no attribute {name!r}")
-    return getattr(importlib.import_module(_LAZY[name]), name)
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
+    "config": ["RevenueConfig"],
+    "errors": ["RevenueInputError"],
+    "arr": ["OVERALL", "account_arr", "daily_arr", "prepare_subscriptions"],
+    "bridge": ["BRIDGE_COLUMNS", "arr_bridge", "rolling_retention"],
+    "renewals": ["LABEL", "RenewalPlan", "plan_renewals", "renewal_frame", "model_columns",
+                 "simulate_renewals", "segment_rate_uncertainty", "due_in", "segment_offsets",
+                 "shift_probability"],
+    "economics": ["unit_economics"],
+    "api": ["RevenueResult", "compute_revenue", "fallback_probability"],
+    "what_if": ["retention_what_if", "what_if_summary"],
+    "plots": ["revenue_figures", "what_if_figure", "bridge_waterfall", "retention_over_time"],
+})
