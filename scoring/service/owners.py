@@ -57,7 +57,7 @@ def routing_fields(leads: Sequence[Any], plan: RoutingPlan) -> list[tuple[Any, A
 def assign_owners(plan: RoutingPlan, state: RouteState, leads: Sequence[Any], scores: list[dict],
                   fields: list[tuple[Any, Any, Any]], caps: Mapping[str, int] | None) -> list[dict]:
     """The route of every scored lead (score fields kept), in one state transaction."""
-    away = set(plan.unavailable_file).union(state.unavailable())
+    away = plan.unavailable_file | state.unavailable_set()
     requests, meta = [], []
     for score, (account, segment, region) in zip(scores, fields):
         lead_id = str(score["lead_id"])

@@ -18,6 +18,9 @@ Why this design:
   moves every lead of a rep when the pool changes.
 Weights are integers (capacity x ramp x 1000), so the picks are the same on every machine.
 WAL mode with ``synchronous=NORMAL``: a pick costs tens of microseconds, not an fsync.
+Each process remembers the unavailable reps and the pools' credits it last read or wrote, and
+reads them again only when ``PRAGMA data_version`` says another connection (another worker)
+committed since: a pick is then one read (the lead's earlier route) and two writes.
 """
 from __future__ import annotations
 
@@ -75,6 +78,23 @@ class RouteState:
             # CREATE ... IF NOT EXISTS: workers starting together may all run it.
             self._db.executescript(SCHEMA)
         self._pruned_on: str | None = None
+        # What this connection last read or wrote; valid while no other connection commits.
+        self._seen_version: int | None = None
+        self._away: frozenset[str] | None = None
+        self._credits: dict[str, dict[str, int]] = {}
+
+    def _refresh(self, db: sqlite3.Connection) -> None:
+        """Forget what was remembered if another connection committed since (under the lock)."""
+        version = db.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._seen_version:
+            self._seen_version = version
+            self._away = None
+            self._credits = {}
+
+    def _away_reps(self, db: sqlite3.Connection) -> frozenset[str]:
+        if self._away is None:
+            self._away = frozenset(r for (r,) in db.execute("SELECT rep_id FROM unavailable"))
+        return self._away
 
     def close(self) -> None:
         with self._lock:
@@ -82,8 +102,16 @@ class RouteState:
 
     # ------------------------------------------------------------- unavailable reps
     def unavailable(self) -> list[str]:
+        """Reps marked unavailable through the endpoint (by any worker), sorted."""
         with self._lock:
-            return [r for (r,) in self._db.execute("SELECT rep_id FROM unavailable ORDER BY rep_id")]
+            self._refresh(self._db)
+            return sorted(self._away_reps(self._db))
+
+    def unavailable_set(self) -> frozenset[str]:
+        """The same as a set, for a request's hot path (no sorting, usually no query)."""
+        with self._lock:
+            self._refresh(self._db)
+            return self._away_reps(self._db)
 
     def set_unavailable(self, rep_id: str, unavailable: bool) -> None:
         with self._lock:
@@ -92,6 +120,7 @@ class RouteState:
                                  (rep_id, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")))
             else:
                 self._db.execute("DELETE FROM unavailable WHERE rep_id = ?", (rep_id,))
+            self._away = None  # this connection's own commits do not change data_version
 
     # ------------------------------------------------------------- routing
     def route(self, requests: Iterable[tuple[str, str, tuple[str, ...], tuple[int, ...], str | None, bool]],
@@ -114,12 +143,14 @@ class RouteState:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
+                self._refresh(db)  # inside the write lock: no other commit can follow unseen
                 out = self._route(db, requests, caps or {}, unavailable_file, day)
                 if self._pruned_on != day:
                     self._prune(db, day)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
+                self._credits = {}  # changed in place by the picks rolled back
                 raise
             if self._pruned_on != day:
                 self._pruned_on = day
@@ -131,14 +162,12 @@ class RouteState:
         db.execute("DELETE FROM routed WHERE day < ?", ((d - dt.timedelta(days=KEEP_ROUTED_DAYS)).isoformat(),))
         db.execute("DELETE FROM daily WHERE day < ?", ((d - dt.timedelta(days=KEEP_DAILY_DAYS)).isoformat(),))
 
-    @staticmethod
-    def _route(db, requests, caps, unavailable_file, day) -> list[str | None]:
+    def _route(self, db, requests, caps, unavailable_file, day) -> list[str | None]:
         # Daily counts are kept only with caps: they are what caps need, and writing them costs.
         counting = bool(caps)
-        away = set(unavailable_file)
-        away.update(r for (r,) in db.execute("SELECT rep_id FROM unavailable"))
+        away = frozenset(unavailable_file) | self._away_reps(db)
         counts: dict[tuple[str, str], int] = {}   # (rep_id, tier) -> leads today, read on demand
-        credits: dict[str, dict[str, int]] = {}   # pool -> rep -> credit, read on demand
+        credits = self._credits                   # pool -> rep -> credit, read on demand
         touched: set[str] = set()
         changed: set[tuple[str, str]] = set()
         out: list[str | None] = []

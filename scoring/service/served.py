@@ -204,14 +204,21 @@ class LeadScorerModel:
         """Answers for ``leads[start:start + len(z)]`` from their logits and contributions."""
         p = self.scorer.calibrator_.predict(z)
         scores = np.rint(100 * p)
-        tiers = self.scorer.tiers(scores).tolist()
+        n = len(p)
+        if n <= ROW_PATH_MAX:  # LeadScorer.tiers and _round4 in plain Python: numpy's calls cost more
+            a, b, c = self.tier_cuts
+            tiers = ["A" if s >= a else "B" if s >= b else "C" if s >= c else "D" for s in scores.tolist()]
+        else:
+            tiers = self.scorer.tiers(scores).tolist()
         # As scoring.reasons.top_reasons: largest |contribution| first, stable order on ties;
         # near-zero and non-finite contributions are no reason.
         top = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :N_REASONS]
-        values = np.take_along_axis(contributions, top, axis=1)
+        values = contributions[np.arange(n)[:, None], top]
         shown = (np.abs(values) >= 1e-9) & np.isfinite(values)
         shown_all = bool(shown.all())
-        rounded, shown = _round4(values).tolist(), shown.tolist()
+        rounded = ([[round(v, 4) for v in row] for row in values.tolist()] if n <= ROW_PATH_MAX
+                   else _round4(values).tolist())
+        shown = shown.tolist()
         positive, top = (values > 0).tolist(), top.tolist()
         probabilities, scores = p.tolist(), scores.astype(np.int64).tolist()
         groups, texts, value_text = self.groups, self._text_caches, self._value_text
