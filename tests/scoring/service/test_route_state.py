@@ -54,3 +54,28 @@ def test_routing_fields_are_not_flagged_unknown(tmp_path):
     assert routes == [{"lead_id": "a", "rep_id": "R1", "pool": "SMB/EMEA", "rule": "round_robin", "probability": 0.2,
                        "score": 20, "tier": "C", "reasons": [],
                        "flags": ["unknown_field:colour", "missing:employees"]}]
+
+
+def test_remembered_state_follows_the_other_workers_writes(tmp_path):
+    # Each connection remembers unavailable reps and credits; a write by another connection
+    # (another worker) must be seen on its next request, a rolled-back pick must not count.
+    plan = load_plan(write_plan(tmp_path / "plan") and tmp_path / "plan")
+    pool = plan.pool("SMB", "EMEA")
+    one, two = RouteState(tmp_path / "rr.sqlite"), RouteState(tmp_path / "rr.sqlite")
+    alone = RouteState(tmp_path / "alone.sqlite")
+    assert one.unavailable() == [] and two.unavailable_set() == frozenset()
+    two.set_unavailable("R1", True)
+    assert one.unavailable() == ["R1"] and one.unavailable_set() == frozenset({"R1"})
+    two.set_unavailable("R1", False)
+    one.set_unavailable("R2", True)
+    assert one.unavailable() == ["R2"] and two.unavailable() == ["R2"]
+    request = (pool.name, pool.reps, pool.weights, "B", False)
+    both = [(one if i % 3 else two).route([(f"L{i}", *request)], None, day="2026-12-01")[0] for i in range(12)]
+    alone.set_unavailable("R2", True)
+    assert both == alone.route([(f"L{i}", *request) for i in range(12)], None, day="2026-12-01")
+    try:
+        one.route([("X1", *request), ("X2", pool.name, None, None, "B", False)], None, day="2026-12-01")
+    except TypeError:
+        pass  # the second request is malformed: the whole transaction is rolled back
+    assert one.route([("L12", *request)], None, day="2026-12-01") == alone.route([("L12", *request)], None,
+                                                                                  day="2026-12-01")
