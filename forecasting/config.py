@@ -41,6 +41,11 @@ class ForecastConfig:
     refit: Annotated[bool, Field(
         description="re-estimate every model at every backtest origin (slower; folds run as "
         "separate parallel tasks) instead of running the first fit forward")] = False
+    reuse_fit_from: Annotated[int | None, Field(
+        ge=1, description="series with at least this many periods keep the parameters fitted "
+        "at the first backtest origin for the final forecast, run forward over the whole "
+        "history, instead of estimating them again (about half the work on long series; with "
+        "refit off only); none: always estimate again")] = 120
     group_season: Annotated[bool, Field(
         description="also try each segment's level times the season of all segments' sum (needs "
         "two or more segments; turn off for segments that do not share one year)")] = True

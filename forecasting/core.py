@@ -14,7 +14,9 @@ Per series:
    or the best alone (see ``selection.choose``); the backtest rows reported as "selected" are chosen honestly, from
    the other origins only (leave-one-origin-out), and their intervals are calibrated the
    same way, so the reported coverage is not fitted to itself;
-4. final fit of the chosen method on the whole series (parallel);
+4. final fit of the chosen method on the whole series (parallel); a series of at least
+   ``reuse_fit_from`` periods keeps the parameters of its first-origin backtest fit and only
+   runs them forward over the whole history (``advance_final``);
 5. interval calibration, pooled over all series (central, cheap).
 """
 from __future__ import annotations
@@ -78,6 +80,10 @@ class BacktestConfig:
     # work units; False: estimated at the first origin and run forward over the later ones
     # (statsforecast's refit=False), ~40% less work. The final fit always uses all the data.
     refit: bool = True
+    # series of at least this many periods (refit=False only) keep the parameters fitted at the
+    # first backtest origin for the final forecast, run forward over the whole history; None:
+    # the final forecast always re-estimates (see ``advance_final``)
+    reuse_fit_from: int | None = None
 
     @property
     def step_(self) -> int:
@@ -200,15 +206,19 @@ def run_backtest_unit(unit: tuple[int, np.ndarray, int, tuple[BaseForecaster, ..
 
 
 def forward_backtest(y: np.ndarray, origins: list[int], models: Sequence[BaseForecaster], h: int,
-                     m: int) -> tuple[list[dict[str, Path | None]], list[Failure]]:
+                     m: int, keep: dict[str, BaseForecaster] | None = None,
+                     ) -> tuple[list[dict[str, Path | None]], list[Failure]]:
     """All origins of one series: fit at the first, run forward at the others. A candidate that
-    cannot be fitted at the first origin drops out of every fold."""
+    cannot be fitted at the first origin drops out of every fold. ``keep``, if given, receives
+    every candidate fitted at the first origin (name -> fitted model)."""
     out: list[dict[str, Path | None]] = [{} for _ in origins]
     failures: list[Failure] = []
     for model in models:
         try:
             fitted = model.clone().fit(y[:origins[0]], m)
             out[0][model.name] = fitted.predict(h)
+            if keep is not None:
+                keep[model.name] = fitted
         except Exception as err:  # noqa: BLE001 - sorted: a bug is raised again
             if not is_fit_failure(err):
                 raise
@@ -244,6 +254,25 @@ def fit_final(y: np.ndarray, model: BaseForecaster, fallback: BaseForecaster, h:
                 failures.append((candidate.name, None, error_text(err)))
     raise RuntimeError(f"neither {model.name} ({errors[0]}) nor {fallback.name} ({errors[-1]}) "
                        "could be fitted on the whole history")
+
+
+def advance_final(y: np.ndarray, method: Method, first_fits: dict[str, BaseForecaster],
+                  h: int) -> tuple[BaseForecaster, Path] | None:
+    """The chosen method with the parameters of its first-origin backtest fit, run forward over
+    the whole series; None when a member has no first fit or its forecast is not finite (the
+    caller then re-estimates). On a long series the first origin already holds ~90% of the
+    history, so re-estimating moves the parameters little and costs as much as the backtest."""
+    names = [method] if isinstance(method, str) else list(method[1])
+    if any(name not in first_fits for name in names):
+        return None
+    try:
+        members = [first_fits[name].advance(y) for name in names]
+        fitted = members[0] if isinstance(method, str) else Combination.of_fitted(members, y)
+        return fitted, fitted.predict(h)
+    except Exception as err:  # noqa: BLE001 - sorted: a bug is raised again
+        if not is_fit_failure(err):
+            raise
+        return None
 
 
 @dataclass
@@ -297,16 +326,23 @@ def run_series_unit(unit: tuple[np.ndarray, SeriesProfile, tuple[BaseForecaster,
     y, profile, cands, config, folds = unit
     h, m = config.horizon, config.season_length
     failures: list[Failure] = []
+    first_fits: dict[str, BaseForecaster] | None = None
     if folds is None:
-        folds, failures = (forward_backtest(y, profile.origins, cands, h, m) if profile.origins
-                           else ([], []))
+        reuse = config.reuse_fit_from is not None and len(y) >= config.reuse_fit_from
+        first_fits = {} if reuse else None
+        folds, failures = (forward_backtest(y, profile.origins, cands, h, m, first_fits)
+                           if profile.origins else ([], []))
     chosen, honest, abs_z, cand_mase = select_series(y, profile, cands, folds, config)
     # the fallbacks by name, for series too short to backtest; candidates take precedence
     models = {"seasonal_naive": SeasonalNaive(), "naive": Naive(), "window_mean": WindowMean()}
     models.update({c.name: c for c in cands})
     final_failures: list[Failure] = []
-    fitted, (mean, sigma) = fit_final(y, _build_method(chosen, models), fallback_model(y, config),
-                                      h, m, final_failures)
+    reused = advance_final(y, chosen, first_fits, h) if first_fits else None
+    if reused is not None:
+        fitted, (mean, sigma) = reused
+    else:
+        fitted, (mean, sigma) = fit_final(y, _build_method(chosen, models),
+                                          fallback_model(y, config), h, m, final_failures)
     # a failed combination is named by its members, as in the notes and the forecast
     failures += [(selection.method_name(chosen) if name == "combination" else name, origin, error)
                  for name, origin, error in final_failures]

@@ -57,6 +57,15 @@ class BaseForecaster:
         """
         return self.clone().fit(y, self.season_length_).predict(h)
 
+    def advance(self, y: np.ndarray) -> "BaseForecaster":
+        """A fitted copy that forecasts from the end of ``y`` (a longer history with the same
+        start) with the parameters of this fit: the final forecast of a long series reuses its
+        first backtest fit instead of estimating again. Methods without costly parameters
+        (naive, window means, group season, Croston-type) simply refit on ``y``."""
+        if not hasattr(self, "y_"):
+            raise RuntimeError(f"{type(self).__name__} is not fitted; call fit(y, season_length) first")
+        return self.clone().fit(y, self.season_length_)
+
     def clone(self) -> "BaseForecaster":
         """An unfitted copy with the same parameters."""
         fresh = copy.copy(self)
@@ -133,7 +142,38 @@ class _StatsForecastModel(BaseForecaster):
         self.model_ = self._make(y, m).fit(y=y)
 
     def _predict(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        if getattr(self, "advanced_", False):  # parameters of a shorter fit, states over y_
+            mean, sigma = self._unpack(self.model_.forward(y=self.y_, h=h, level=[80]))
+            return mean, sigma * self.sigma_ratio_
         return self._unpack(self.model_.predict(h=h, level=[80]))
+
+    def advance(self, y: np.ndarray) -> "BaseForecaster":
+        """The estimated parameters kept, the states run over all of ``y`` at predict time
+        (statsforecast's ``forward``: ~1-3 ms against 30-90 ms for a fit on 240 months)."""
+        if not hasattr(self, "model_"):
+            raise RuntimeError(f"{type(self).__name__} is not fitted; call fit(y, season_length) first")
+        advanced = copy.copy(self)
+        advanced.y_ = np.asarray(y, dtype=float)
+        advanced.n_obs_ = len(advanced.y_)
+        advanced.advanced_ = True
+        advanced.sigma_ratio_ = self._sigma_ratio(advanced.y_) if self.refresh_sigma else 1.0
+        return advanced
+
+    #: ``forward`` keeps the fit's error variance instead of re-estimating it over the new data
+    refresh_sigma = False
+
+    def _sigma_ratio(self, y: np.ndarray) -> float:
+        """Residual scale over all of ``y`` / over the fit's data, both from one-step in-sample
+        errors of the same parameters: what re-estimating the error variance would change."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rms = []
+            for data in (y, self.y_):
+                out = self.model_.forward(y=data, h=1, fitted=True)
+                resid = data - np.asarray(out["fitted"], dtype=float)
+                rms.append(float(np.sqrt(np.nanmean(resid ** 2))))
+        ratio = rms[0] / rms[1] if rms[1] > 0 else 1.0
+        return ratio if np.isfinite(ratio) and ratio > 0 else 1.0
 
     @staticmethod
     def _unpack(out: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -185,6 +225,10 @@ class Arima(_StatsForecastModel):
 
     name = "arima"
     min_obs = 6
+    # statsforecast's ARIMA forward keeps the fitted sigma2: on a growing series refitting on 8
+    # more months widened the one-step sigma by ~5% and the advanced forecast's 80% interval
+    # held 78% of held-out months instead of 80% until it was refreshed (``_sigma_ratio``)
+    refresh_sigma = True
 
     def __init__(self, order: str = "airline", method: str = "CSS-ML"):
         self.order = order
@@ -318,6 +362,21 @@ class Combination(BaseForecaster):
 
     def _fit(self, y: np.ndarray, m: int) -> None:
         self.members_ = [member.clone().fit(y, m) for member in self.members]
+
+    @classmethod
+    def of_fitted(cls, members: list[BaseForecaster], y: np.ndarray) -> "Combination":
+        """A fitted combination of members already fitted (and advanced) to ``y``."""
+        combined = cls([member.clone() for member in members])
+        combined.members_ = list(members)
+        combined.season_length_ = members[0].season_length_
+        combined.y_ = np.asarray(y, dtype=float)
+        combined.n_obs_ = len(combined.y_)
+        return combined
+
+    def advance(self, y: np.ndarray) -> "BaseForecaster":
+        if not hasattr(self, "members_"):
+            raise RuntimeError("Combination is not fitted; call fit(y, season_length) first")
+        return Combination.of_fitted([member.advance(y) for member in self.members_], y)
 
     def _predict(self, h: int) -> tuple[np.ndarray, np.ndarray]:
         paths = [member.predict(h) for member in self.members_]
