@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from scoring.service.hotpath import RecordEncoder
 
 PLAIN_NUMBERS = frozenset({float, int, type(None)})
+_CODE, _SHARE, _KNOWN = itemgetter(0), itemgetter(1), itemgetter(2)  # of a category's (code, share, known)
 PLAIN_STAMP = re.compile(r"(19|20|21)[0-9]{2}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?")
 
 
@@ -99,16 +100,22 @@ def _numbers(encoder: "RecordEncoder", values: list, decimal: str | None = None)
 
 def _cached(encoder: "RecordEncoder", rule, values: list, convert) -> list:
     cache = rule.cache
-    out = []
-    for value in values:
-        result = cache.get(value) if type(value) is str else None
+    try:
+        # One C loop when every value is a text seen before (keys are texts only: 1 and True
+        # never meet "1" and "True").
+        out = list(map(cache.get, values))
+    except TypeError:  # an unhashable value (object, array): converted below, which gives up
+        out = [None] * len(values)
+    if None not in out:
+        return out
+    for i, result in enumerate(out):
         if result is None:
-            result = convert(value)
+            value = values[i]
+            result = out[i] = convert(value)
             if type(result) is str:
                 raise _GiveUp
             if type(value) is str and len(cache) < CACHE_SIZE:
                 cache[value] = result
-        out.append(result)
     return out
 
 
@@ -153,11 +160,13 @@ def _encode(encoder: "RecordEncoder", leads: Sequence[Any], tables: dict) -> tup
         j = rule.first
         if rule.kind == "categorical":
             triples = _cached(encoder, rule, values, lambda v: encoder._category(rule, v))
-            X[:, j] = [t[0] for t in triples]
+            X[:, j] = list(map(_CODE, triples))
             if rule.frequencies is not None:
-                X[:, j + 1] = [t[1] for t in triples]
-            for i, (code, _, known) in enumerate(triples):
-                if not known:
+                X[:, j + 1] = list(map(_SHARE, triples))
+            known = list(map(_KNOWN, triples))
+            if not all(known):
+                for i in [i for i, k in enumerate(known) if not k]:
+                    code = triples[i][0]
                     flags[i].append(f"missing:{rule.name}" if math.isnan(code) else f"unknown_category:{rule.name}")
             continue
         if rule.kind == "numeric":
