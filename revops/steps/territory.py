@@ -139,28 +139,29 @@ def rep_draws(ctx: StepContext, plan):
     from forecasting.rollup import OwnerDraws
     from territory.attainment import split_new_business
 
-    whole = pd.DataFrame({"segment": sorted(set(share["segment"].astype(str))), "owner": NEW_BUSINESS, "share": 1.0})
+    whole = pd.DataFrame({"segment": sorted(set(share["segment"].astype(str))), "owner": NEW_BUSINESS,
+                          "share": 1.0})
     sims = simulate_owners(pipeline, opps, owner_of=owner_of, new_business_share=whole,
                            owners=share[["segment", "owner"]], random_state=ctx.config.seed)
     keys, draws = sims.keys.astype(str), sims.draws.copy()
+    column_of = {(seg, own): i for i, (seg, own) in enumerate(zip(keys["segment"], keys["owner"]))}
     won = canonical_opportunities(opps)
     won = won[won["won"] == 1]
     params = pipeline.new_business.set_index("segment") if pipeline.new_business is not None else None
     for k, segment in enumerate(whole["segment"]):
-        stand_in = np.flatnonzero((keys["segment"] == segment).to_numpy() & (keys["owner"] == NEW_BUSINESS).to_numpy())
+        stand_in = column_of.get((segment, NEW_BUSINESS))
         seg_reps = share[share["segment"].astype(str) == segment]
-        if not len(stand_in) or seg_reps.empty:
+        if stand_in is None or seg_reps.empty:
             continue
         amounts = won.loc[won["segment"].astype(str) == segment, "amount"].astype(float)
         mean_new = float(params.at[segment, "new_mean"]) if params is not None and segment in params.index else np.nan
         deals = mean_new / amounts.mean() if len(amounts) and amounts.mean() > 0 else np.nan
         cv = float(amounts.std() / amounts.mean()) if len(amounts) > 1 and amounts.mean() > 0 else 0.0
-        parts = split_new_business(draws[:, stand_in[0]], seg_reps["share"].to_numpy(float), deals, cv,
+        parts = split_new_business(draws[:, stand_in], seg_reps["share"].to_numpy(float), deals, cv,
                                    random_state=[ctx.config.seed or 0, 19, k])
-        columns = [int(np.flatnonzero((keys["segment"] == segment).to_numpy() & (keys["owner"] == str(rep)).to_numpy())[0])
-                   for rep in seg_reps["owner"]]
+        columns = [column_of[(segment, str(rep))] for rep in seg_reps["owner"]]
         draws[:, columns] += parts
-        draws[:, stand_in[0]] = 0.0
+        draws[:, stand_in] = 0.0
     sims = OwnerDraws(keys=sims.keys, draws=draws, closed=sims.closed, spread=sims.spread)
     owner = sims.keys["owner"].astype(str).to_numpy()
     return np.column_stack([sims.node(owner == str(rep)) for rep in reps["rep_id"]]) if len(reps) else None
