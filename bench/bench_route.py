@@ -1,12 +1,16 @@
 """One-lead latency of POST /v1/route beside POST /v1/score, same server, same run.
 
-    python -m bench.bench_route [--requests 3000] [--accounts 2000]
+    python -m bench.bench_route [--requests 3000] [--accounts 2000] [--in-process]
 
 Fits a logistic-regression lead scorer on synthetic leads, writes a territory plan (three
 segments x three regions, 24 reps, ``--accounts`` accounts), serves both from one app on
-127.0.0.1 (uvicorn on a thread, the options ``revops score serve`` uses) and sends one lead at a
+127.0.0.1 (uvicorn with the options ``revops score serve`` uses) and sends one lead at a
 time on one keep-alive connection, alternating score / round-robin route / account route, so
 the three see the same machine state. Prints p50 and p99 of each and what routing adds.
+
+The server runs in a process of its own, as ``revops score serve`` does and as
+``bench_service`` measures the one-lead target; ``--in-process`` serves it on a thread of the
+client's process instead (the client then shares the server's GIL: every request is slower).
 """
 from __future__ import annotations
 
@@ -14,10 +18,30 @@ import argparse
 import csv
 import http.client
 import json
+import os
+import pickle
+import signal
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+SERVE = """
+import pickle, sys
+from pathlib import Path
+import uvicorn
+from scoring.service.app import create_app
+from scoring.service.holder import ModelHolder
+from scoring.service.server import uvicorn_options
+from scoring.service.settings import ServiceSettings
+model_path, plan, state, port = sys.argv[1:5]
+model = pickle.loads(Path(model_path).read_bytes())
+settings = ServiceSettings(port=int(port), territory_plan=Path(plan), route_state=Path(state))
+app = create_app(settings, holder=ModelHolder(model))
+uvicorn.run(app, host="127.0.0.1", port=int(port), **{**uvicorn_options(settings), "log_level": "warning"})
+"""
 
 
 def write_plan(folder: Path, n_accounts: int) -> list[str]:
@@ -39,10 +63,51 @@ def write_plan(folder: Path, n_accounts: int) -> list[str]:
     return accounts
 
 
+class ServerProcess:
+    """The app for ``model`` and ``settings`` served by uvicorn in a child process."""
+
+    def __init__(self, model, settings, folder: Path):
+        from scoring.service.server import free_port
+
+        self.host, self.port = "127.0.0.1", free_port()
+        model_path = folder / "model.pickle"
+        model_path.write_bytes(pickle.dumps(model))
+        self.args = [sys.executable, "-c", SERVE, str(model_path), str(settings.territory_plan),
+                     str(settings.route_state), str(self.port)]
+
+    def __enter__(self) -> "ServerProcess":
+        self.proc = subprocess.Popen(self.args, start_new_session=True)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"the server exited with code {self.proc.returncode}")
+            try:
+                conn = http.client.HTTPConnection(self.host, self.port, timeout=2)
+                conn.request("GET", "/readyz")
+                if conn.getresponse().status == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.__exit__()
+        raise SystemExit("the server did not become ready within 120 s")
+
+    def __exit__(self, *exc) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGINT)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=3000, help="requests per kind")
     parser.add_argument("--accounts", type=int, default=2000, help="accounts in the plan")
+    parser.add_argument("--in-process", action="store_true",
+                        help="serve on a thread of this process (the client shares its GIL)")
     args = parser.parse_args(argv)
 
     from scoring.model import LeadScorer
@@ -62,7 +127,8 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         accounts = write_plan(Path(tmp) / "plan", args.accounts)
         settings = ServiceSettings(territory_plan=Path(tmp) / "plan", route_state=Path(tmp) / "routing.sqlite")
-        with ServerThread(create_app(settings, holder=ModelHolder(model))) as server:
+        with (ServerThread(create_app(settings, holder=ModelHolder(model))) if args.in_process
+              else ServerProcess(model, settings, Path(tmp))) as server:
             conn = http.client.HTTPConnection(server.host, server.port, timeout=60)
             kinds = {"score": "/v1/score", "route (round robin)": "/v1/route", "route (account owner)": "/v1/route"}
             times: dict[str, list[float]] = {k: [] for k in kinds}
@@ -84,7 +150,9 @@ def main(argv=None) -> int:
                         times[kind].append(elapsed)
             conn.close()
     p50 = {k: 1e3 * statistics.median(v) for k, v in times.items()}
-    print(f"one lead, one keep-alive client, {args.requests} requests each, {args.accounts} accounts:")
+    where = "a thread of the client's process" if args.in_process else "a process of its own"
+    print(f"one lead, one keep-alive client, {args.requests} requests each, {args.accounts} accounts, "
+          f"server in {where}:")
     for kind, values in times.items():
         values.sort()
         print(f"  {kind:24s} p50 {p50[kind]:.3f} ms   p99 {1e3 * values[int(0.99 * (len(values) - 1))]:.3f} ms")
