@@ -102,3 +102,6 @@ class FunnelConfig:
             found = value.get(segment)
             return None if found is None else float(found)
         return float(value)
+
+
+FunnelAssumptions = FunnelConfig  # the former name, kept for notebooks and scripts that use it
