@@ -135,7 +135,8 @@ def long_series(args) -> None:
     ours: dict = {}
     with measured(ours):
         result = forecast_bookings(train, horizon=h, freq="M", levels=(80,), n_jobs=args.n_jobs,
-                                   backend="loky")
+                                   backend="loky", reuse_fit_from=args.reuse_fit_from,
+                                   reuse_fit_share=args.reuse_fit_share)
     df = _to_nixtla(train)
     sf = StatsForecast(models=[AutoETS(season_length=12)], freq="MS", n_jobs=args.n_jobs)
     fit_fc: dict = {}
@@ -160,7 +161,8 @@ def long_series(args) -> None:
     o = result.metrics.overall
     methods = pd.Series({k: v.method.split("(")[0] for k, v in result.metrics.segments.items()})
     print(f"== long series: {n} series x {months} months ({months - h} to train, last {h} held "
-          f"out), horizon {h}, 3 origins (step {step}), n_jobs {args.n_jobs}, load average "
+          f"out), horizon {h}, 3 origins (step {step}), n_jobs {args.n_jobs}, reuse_fit_from "
+          f"{args.reuse_fit_from} share {args.reuse_fit_share}, load average "
           f"{load_before:.1f} before, {load_after:.1f} after")
     print(f"ours            : wall {ours['wall']:6.1f} s  CPU {ours['cpu']:6.1f} s  held-out MASE "
           f"{ours_acc[0]:.3f}  80% coverage {ours_acc[1]:.3f}  backtest MASE {o.mase:.3f}")
@@ -205,7 +207,9 @@ def synthetic(args) -> None:
     ours: dict = {}
     with measured(ours):
         result = forecast_bookings(history, horizon=args.horizon, freq="M", levels=(80,),
-                                   n_jobs=args.n_jobs, backend="loky")
+                                   n_jobs=args.n_jobs, backend="loky",
+                                   reuse_fit_from=args.reuse_fit_from,
+                                   reuse_fit_share=args.reuse_fit_share)
     peer, peer_mase = peer_backtest(history, args.horizon, args.n_jobs, step, 3)
     o = result.metrics.overall
     methods = pd.Series({k: v.method.split("(")[0] for k, v in result.metrics.segments.items()})
@@ -254,7 +258,9 @@ def real(args) -> None:
     with measured(ours):
         result = forecast_bookings(history, horizon=h, freq="M", levels=(80,), n_jobs=args.n_jobs,
                                    backend="loky", totals=False, allow_negative=negative,
-                                   group_season=args.group_season)
+                                   group_season=args.group_season,
+                                   reuse_fit_from=args.reuse_fit_from,
+                                   reuse_fit_share=args.reuse_fit_share)
     sf = StatsForecast(models=[AutoETS(season_length=12)], freq="MS", n_jobs=args.n_jobs)
     peer: dict = {}
     with measured(peer):
@@ -274,12 +280,17 @@ def real(args) -> None:
         sn = x[-12:][np.arange(h) % 12]
         sn_m.append(np.mean(np.abs(xx - sn)) / scale)
     print(f"== real: {args.real} monthly, {len(tests)} series, official test horizon {h}, "
-          "train on the competition's training part, score on its test part")
+          f"train on the competition's training part, score on its test part, reuse_fit_from "
+          f"{args.reuse_fit_from}")
     print(f"ours : wall {ours['wall']:6.1f} s  CPU {ours['cpu']:6.1f} s  MASE {np.mean(ours_m):.3f}  "
           f"sMAPE {np.mean(ours_s):.2f}  80% coverage {np.mean(covered):.3f}")
     print(f"peer : wall {peer['wall']:6.1f} s  CPU {peer['cpu']:6.1f} s  MASE {np.mean(peer_m):.3f}  "
           f"sMAPE {np.mean(peer_s):.2f}  (statsforecast AutoETS)")
     print(f"seasonal naive MASE {np.mean(sn_m):.3f}")
+
+
+def _count_or_none(text: str) -> int | None:
+    return None if text.lower() == "none" else int(text)
 
 
 def main(argv=None) -> int:
@@ -297,6 +308,11 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-synthetic", action="store_true")
     parser.add_argument("--group-season", action="store_true",
                         help="real series: try the group season too (off for unrelated series)")
+    parser.add_argument("--reuse-fit-from", type=_count_or_none, default=120,
+                        help="ForecastConfig.reuse_fit_from for ours (default 120; 'none': "
+                        "always re-estimate the final fit, the behaviour before issue #21)")
+    parser.add_argument("--reuse-fit-share", type=float, default=0.9,
+                        help="ForecastConfig.reuse_fit_share for ours (default 0.9)")
     args = parser.parse_args(argv)
     if args.long:
         long_series(args)

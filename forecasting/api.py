@@ -82,7 +82,7 @@ def forecast_bookings(history: pd.DataFrame, config: ForecastConfig | None = Non
         n_origins=config.backtest_origins, step=config.backtest_step, levels=level_tuple,
         combine_top=config.combine_top, combine_tolerance=config.combine_tolerance,
         non_negative=not config.allow_negative, refit=config.refit,
-        reuse_fit_from=config.reuse_fit_from,
+        reuse_fit_from=config.reuse_fit_from, reuse_fit_share=config.reuse_fit_share,
         candidates=tuple(candidates) if candidates else None,
         intermittent=tuple(intermittent_candidates) if intermittent_candidates else None)
     references = None

@@ -46,6 +46,10 @@ class ForecastConfig:
         "at the first backtest origin for the final forecast, run forward over the whole "
         "history, instead of estimating them again (about half the work on long series; with "
         "refit off only); none: always estimate again")] = 120
+    reuse_fit_share: Annotated[float, Field(
+        gt=0, le=1, allow_inf_nan=False, description="reuse_fit_from applies only where the "
+        "first backtest origin saw at least this share of the history (0.9: a new fit would "
+        "add at most a tenth more data)")] = 0.9
     group_season: Annotated[bool, Field(
         description="also try each segment's level times the season of all segments' sum (needs "
         "two or more segments; turn off for segments that do not share one year)")] = True

@@ -15,7 +15,7 @@ Per series:
    the other origins only (leave-one-origin-out), and their intervals are calibrated the
    same way, so the reported coverage is not fitted to itself;
 4. final fit of the chosen method on the whole series (parallel); a series of at least
-   ``reuse_fit_from`` periods keeps the parameters of its first-origin backtest fit and only
+   ``reuse_fit_from`` periods, whose first origin saw ``reuse_fit_share`` of it, keeps the parameters of its first-origin backtest fit and only
    runs them forward over the whole history (``advance_final``);
 5. interval calibration, pooled over all series (central, cheap).
 """
@@ -84,6 +84,9 @@ class BacktestConfig:
     # first backtest origin for the final forecast, run forward over the whole history; None:
     # the final forecast always re-estimates (see ``advance_final``)
     reuse_fit_from: int | None = None
+    # ... and only where the first origin saw at least this share of the series: on Tourism
+    # (horizon 24, the first fit 40 months short of ~300) reusing cost 0.8% MASE
+    reuse_fit_share: float = 0.9
 
     @property
     def step_(self) -> int:
@@ -328,7 +331,9 @@ def run_series_unit(unit: tuple[np.ndarray, SeriesProfile, tuple[BaseForecaster,
     failures: list[Failure] = []
     first_fits: dict[str, BaseForecaster] | None = None
     if folds is None:
-        reuse = config.reuse_fit_from is not None and len(y) >= config.reuse_fit_from
+        reuse = (config.reuse_fit_from is not None and len(y) >= config.reuse_fit_from
+                 and bool(profile.origins)
+                 and profile.origins[0] >= config.reuse_fit_share * len(y))
         first_fits = {} if reuse else None
         folds, failures = (forward_backtest(y, profile.origins, cands, h, m, first_fits)
                            if profile.origins else ([], []))

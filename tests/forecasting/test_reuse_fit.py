@@ -41,10 +41,11 @@ def test_advance_needs_a_fit():
         Arima().advance(_series(30))
 
 
-def _final(reuse_fit_from):
+def _final(reuse_fit_from, share=0.8):
+    # horizon 6, 3 origins 2 apart: the first fit of the 60-period series sees 50 (83%)
     config = BacktestConfig(horizon=6, season_length=12, refit=False,
                             candidates=(SeasonalNaive(), DampedETS()),
-                            reuse_fit_from=reuse_fit_from)
+                            reuse_fit_from=reuse_fit_from, reuse_fit_share=share)
     return run_forecast({"long": _series(60), "short": _series(40, seed=4)}, config)
 
 
@@ -67,11 +68,21 @@ def test_series_at_or_past_the_threshold_reuse_their_first_fit_and_shorter_ones_
     np.testing.assert_array_equal(again["long"].mean, reused["long"].mean)   # deterministic
 
 
+def test_no_reuse_where_the_first_fit_saw_less_than_the_share():
+    members = lambda r: getattr(r.model, "members_", [r.model])  # noqa: E731
+    results = {r.key: r for r in _final(60, share=0.9)}
+    assert not any(getattr(m, "advanced_", False) for m in members(results["long"]))
+    np.testing.assert_array_equal(results["long"].mean,
+                                  {r.key: r for r in _final(None)}["long"].mean)
+
+
 def test_reuse_fit_from_is_checked():
-    assert ForecastConfig().reuse_fit_from == 120
+    assert ForecastConfig().reuse_fit_from == 120 and ForecastConfig().reuse_fit_share == 0.9
     assert ForecastConfig(reuse_fit_from=None).reuse_fit_from is None
     with pytest.raises(pydantic.ValidationError, match="greater than or equal to 1"):
         ForecastConfig(reuse_fit_from=0)
+    with pytest.raises(pydantic.ValidationError, match="less than or equal to 1"):
+        ForecastConfig(reuse_fit_share=1.5)
 
 
 def test_advanced_arima_refreshes_its_error_variance_as_a_refit_would():
@@ -84,3 +95,4 @@ def test_advanced_arima_refreshes_its_error_variance_as_a_refit_would():
     refit = Arima().fit(y, 12).predict(3)[1][0]
     assert abs(advanced / refit - 1) < abs(kept / refit - 1)
     assert abs(advanced / refit - 1) < 0.03
+
