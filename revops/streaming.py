@@ -223,10 +223,14 @@ def _later_chunk(raw: pd.DataFrame, decisions: _Decisions, path: Path, like: str
         values = raw[name]
         if values.dtype == dtype:  # typed by the file itself (Parquet)
             continue
+        # A blank cell further down is a missing value, not a contradiction: the column then
+        # comes out as the whole-file reader gives it with blanks (objects, floats).
+        present = values.notna().to_numpy()
         if pd.api.types.is_bool_dtype(dtype):
             lowered = values.str.lower()
-            bad = ~lowered.isin(list(_BOOLEAN)).to_numpy()
-            converted = lambda: lowered.map(_BOOLEAN).astype(bool)  # noqa: E731
+            bad = ~lowered.isin(list(_BOOLEAN)).to_numpy() & present
+            converted = ((lambda: lowered.map(_BOOLEAN).astype(bool)) if present.all()  # noqa: E731
+                         else (lambda: lowered.map(_BOOLEAN).astype(object)))
             kind = "true/false"
         elif pd.api.types.is_float_dtype(dtype):  # pandas' own float reading (no missing markers left)
             numbers = pd.to_numeric(values, errors="coerce")
@@ -234,8 +238,9 @@ def _later_chunk(raw: pd.DataFrame, decisions: _Decisions, path: Path, like: str
             converted = lambda: values.astype(dtype)  # noqa: E731
             kind = "numbers"
         else:
-            bad = ~values.str.match(_INTEGER).fillna(False).to_numpy(dtype=bool)
-            converted = lambda: values.str.strip().astype(dtype)  # noqa: E731
+            bad = ~values.str.match(_INTEGER, na=False).to_numpy(dtype=bool) & present
+            converted = ((lambda: values.str.strip().astype(dtype)) if present.all()  # noqa: E731
+                         else (lambda: pd.to_numeric(values.str.strip()).astype(float)))
             kind = "whole numbers"
         if bad.any():
             problems.append(_contradiction(name, values, bad, offset, kind))

@@ -104,3 +104,19 @@ def test_a_decimal_separator_changing_below_the_first_chunk_is_refused(tmp_path)
 
     with pytest.raises(DataContractError, match=r"column 'budget'.*\(row 14\)"):
         list(iter_input_chunks(path, chunk_rows=5))
+
+
+def test_blanks_below_the_first_chunk_are_missing_values_not_contradictions(tmp_path, model_file,
+                                                                            new_leads):
+    """A whole-number or yes/no column with no blank in the first chunk may have blanks further
+    down (an unlabelled tail, a field added later): streamed, they score as the whole file does."""
+    leads = new_leads.copy()
+    leads["pages_viewed"] = leads["pages_viewed"].astype(object)
+    leads.loc[600:, ["pages_viewed", "demo_requested"]] = None
+    path = tmp_path / "blanks.csv"
+    leads.to_csv(path, index=False)
+    first = next(iter_input_chunks(path, chunk_rows=97))  # the first chunk types them as pandas does
+    assert first["pages_viewed"].dtype.kind == "i" and first["demo_requested"].dtype == bool
+    assert predict(path, tmp_path / "whole.csv", model_file, "--chunk-rows", "0") == 0
+    assert predict(path, tmp_path / "chunks.csv", model_file, "--chunk-rows", "97") == 0
+    assert (tmp_path / "whole.csv").read_bytes() == (tmp_path / "chunks.csv").read_bytes()
