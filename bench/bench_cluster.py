@@ -149,6 +149,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default="build/bench_cluster")
     parser.add_argument("--skip-forecast", action="store_true")
+    parser.add_argument("--skip-scoring", action="store_true",
+                        help="the forecast alone (no lead file is written)")
     args = parser.parse_args()
     from distributed import Client, LocalCluster
 
@@ -160,43 +162,47 @@ def main() -> int:
                     "chunk_rows": args.chunk_rows, "workers": args.workers, "cpus": os.cpu_count()}
 
     leads_csv, model = out / "leads.csv", out / "scorer.joblib"
-    seconds = write_leads(leads_csv, n_leads)
-    train_model(model)
-    report["leads_file_mb"] = round(leads_csv.stat().st_size / 2**20, 1)
-    print(f"{n_leads:,} leads written ({report['leads_file_mb']:,} MB) in {seconds:.0f} s", flush=True)
+    base: list[str] = []
+    if not args.skip_scoring:
+        seconds = write_leads(leads_csv, n_leads)
+        train_model(model)
+        report["leads_file_mb"] = round(leads_csv.stat().st_size / 2**20, 1)
+        print(f"{n_leads:,} leads written ({report['leads_file_mb']:,} MB) in {seconds:.0f} s",
+              flush=True)
 
-    base = ["score", "predict", "--leads", str(leads_csv), "--model", str(model), "--quiet"]
-    local = run_cli(base + ["--out", str(out / "scores_local.csv"), "--chunk-rows",
-                            str(args.chunk_rows)])
-    report["score_local_streamed"] = local
-    print(f"score predict, streamed here:     {local['seconds']:7.1f} s, "
-          f"peak {local['peak_mb']:,.0f} MB", flush=True)
-    peer = run_peer(leads_csv, model, out / "scores_peer.csv", args.chunk_rows)
-    report["peer_pandas_chunks"] = peer
-    print(f"peer, pandas chunk loop, same model: {peer['seconds']:7.1f} s, "
-          f"peak {peer['peak_mb']:,.0f} MB", flush=True)
-    if n_leads <= 1_000_000:
-        whole = run_cli(base + ["--out", str(out / "scores_whole.csv"), "--chunk-rows", "0"])
-        report["score_local_whole_file"] = whole
-        same = (out / "scores_whole.csv").read_bytes() == (out / "scores_local.csv").read_bytes()
-        report["streamed_equals_whole_file"] = same
-        print(f"score predict, whole file here:   {whole['seconds']:7.1f} s, "
-              f"peak {whole['peak_mb']:,.0f} MB (same bytes: {same})", flush=True)
+        base = ["score", "predict", "--leads", str(leads_csv), "--model", str(model), "--quiet"]
+        local = run_cli(base + ["--out", str(out / "scores_local.csv"), "--chunk-rows",
+                                str(args.chunk_rows)])
+        report["score_local_streamed"] = local
+        print(f"score predict, streamed here:     {local['seconds']:7.1f} s, "
+              f"peak {local['peak_mb']:,.0f} MB", flush=True)
+        peer = run_peer(leads_csv, model, out / "scores_peer.csv", args.chunk_rows)
+        report["peer_pandas_chunks"] = peer
+        print(f"peer, pandas chunk loop, same model: {peer['seconds']:7.1f} s, "
+              f"peak {peer['peak_mb']:,.0f} MB", flush=True)
+        if n_leads <= 1_000_000:
+            whole = run_cli(base + ["--out", str(out / "scores_whole.csv"), "--chunk-rows", "0"])
+            report["score_local_whole_file"] = whole
+            same = (out / "scores_whole.csv").read_bytes() == (out / "scores_local.csv").read_bytes()
+            report["streamed_equals_whole_file"] = same
+            print(f"score predict, whole file here:   {whole['seconds']:7.1f} s, "
+                  f"peak {whole['peak_mb']:,.0f} MB (same bytes: {same})", flush=True)
 
     with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                       host="127.0.0.1", dashboard_address=None) as cluster, \
             Client(cluster.scheduler_address) as client:
         report["workers_at_start_mb"] = worker_peaks(client)
-        remote = run_cli(base + ["--out", str(out / "scores_cluster.csv"), "--chunk-rows",
-                                 str(args.chunk_rows), "--backend", "dask", "--scheduler",
-                                 cluster.scheduler_address])
-        remote["worker_peak_mb"] = worker_peaks(client)
-        remote["same_bytes_as_local"] = ((out / "scores_cluster.csv").read_bytes()
-                                         == (out / "scores_local.csv").read_bytes())
-        report["score_cluster"] = remote
-        print(f"score predict on {args.workers} workers:    {remote['seconds']:7.1f} s, client peak "
-              f"{remote['peak_mb']:,.0f} MB, worker peaks {remote['worker_peak_mb']} MB "
-              f"(same bytes: {remote['same_bytes_as_local']})", flush=True)
+        if not args.skip_scoring:
+            remote = run_cli(base + ["--out", str(out / "scores_cluster.csv"), "--chunk-rows",
+                                     str(args.chunk_rows), "--backend", "dask", "--scheduler",
+                                     cluster.scheduler_address])
+            remote["worker_peak_mb"] = worker_peaks(client)
+            remote["same_bytes_as_local"] = ((out / "scores_cluster.csv").read_bytes()
+                                             == (out / "scores_local.csv").read_bytes())
+            report["score_cluster"] = remote
+            print(f"score predict on {args.workers} workers:    {remote['seconds']:7.1f} s, client "
+                  f"peak {remote['peak_mb']:,.0f} MB, worker peaks {remote['worker_peak_mb']} MB "
+                  f"(same bytes: {remote['same_bytes_as_local']})", flush=True)
 
         if not args.skip_forecast:
             from bench.bench_forecast import make_series
