@@ -8,6 +8,7 @@ and Tourism competition data), the same comparison out of sample on the Tourism 
 
     python -m bench.bench_forecast [--series 1000] [--months 48] [--n-jobs 2] [--real tourism|m3|none]
     python -m bench.bench_forecast --long [--series 200] [--months 240]
+    ... [--reuse-fit-from 120|none] [--reuse-fit-share 0.9]   (ours' ForecastConfig; none: as before #21)
 
 ``--long``: long histories, the case where per-series fitting costs the most. 200 series x 240
 monthly periods (twenty years: an established business's bookings per product line, region or
