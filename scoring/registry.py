@@ -52,12 +52,12 @@ CHAMPION_URI = f"models:/{MODEL_NAME}@{CHAMPION}"
 EXAMPLE_ROWS = 3  # leads in the logged input example
 
 # Distributions the model's code imports when it loads and scores (scoring/, parsing/: numpy,
-# pandas, scikit-learn and its scipy, joblib, threadpoolctl, pydantic), and cloudpickle, which
+# pandas, scikit-learn and its scipy, joblib, threadpoolctl, pydantic, lazy_loader), and cloudpickle, which
 # MLflow uses to store the pyfunc wrapper. mlflow itself is added by MLflow. A test checks this
 # list against what loading a model imports, and one loads a model in a fresh virtual
 # environment built from it.
 MODEL_DISTRIBUTIONS = ("scikit-learn", "scipy", "pandas", "numpy", "joblib", "threadpoolctl",
-                       "pydantic", "cloudpickle")
+                       "pydantic", "cloudpickle", "lazy_loader")
 _SKIP_CODE = ("__pycache__", "service")  # the HTTP service is not needed to load a model
 
 
