@@ -13,29 +13,16 @@ Public API (imported lazily so ``import forecasting`` stays light)::
 """
 from __future__ import annotations
 
-_LAZY = {
-    "ForecastConfig": "forecasting.config",
-    "forecast_bookings": "forecasting.api",
-    "ForecastResult": "forecasting.api",
-    "ForecastMetrics": "forecasting.results",
-    "SegmentAccuracy": "forecasting.results",
-    "OverallAccuracy": "forecasting.results",
-    "FailedCandidate": "forecasting.results",
-    "forecast_pipeline": "forecasting.pipeline",
-    "PipelineResult": "forecasting.pipeline",
-    "validate_history": "forecasting.history",
-    "history_from_opportunities": "forecasting.history",
-    "ForecastInputError": "forecasting.errors",
-    "fan_chart": "forecasting.plots",
-    "fan_charts": "forecasting.plots",
-}
+import lazy_loader
 
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'forecasting' has no attribute {name!r}")
+# Names load on first use: the plan file and `revops forecast --help` read ForecastConfig alone
+# and must not pay for statsforecast, statsmodels or matplotlib.
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
+    "config": ["ForecastConfig"],
+    "api": ["ForecastResult", "forecast_bookings"],
+    "results": ["FailedCandidate", "ForecastMetrics", "OverallAccuracy", "SegmentAccuracy"],
+    "pipeline": ["PipelineResult", "forecast_pipeline"],
+    "history": ["history_from_opportunities", "validate_history"],
+    "errors": ["ForecastInputError"],
+    "plots": ["fan_chart", "fan_charts"],
+})

@@ -10,37 +10,19 @@ and must not pay for FastAPI, scikit-learn and numba.
 """
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-_LAZY = {
-    "create_app": "scoring.service.app",
-    "LeadScorerModel": "scoring.service.served",
-    "ModelMeta": "scoring.service.served",
-    "ServedModel": "scoring.service.served",
-    "ServerThread": "scoring.service.server",
-    "serve": "scoring.service.server",
-    "ServiceSettings": "scoring.service.settings",
-}
+import lazy_loader
 
-__all__ = ["create_app", "serve", "ServerThread", "ServiceSettings", "ServedModel", "LeadScorerModel",
-           "ModelMeta"]
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
+    "app": ["create_app"],
+    "served": ["LeadScorerModel", "ModelMeta", "ServedModel"],
+    "server": ["ServerThread", "serve"],
+    "settings": ["ServiceSettings"],
+})
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ loads these
     from scoring.service.app import create_app
     from scoring.service.served import LeadScorerModel, ModelMeta, ServedModel
     from scoring.service.server import ServerThread, serve
     from scoring.service.settings import ServiceSettings
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value  # later look-ups skip this function
-        return value
-    # AttributeError (not ImportError) lets `from scoring.service import server` import the submodule
-    raise AttributeError(f"module 'scoring.service' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
