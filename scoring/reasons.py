@@ -87,7 +87,7 @@ def reason_columns(
 
     Only the values that appear in a lead's top k are formatted, each distinct one once: a
     column with a value per lead (a timestamp, an amount) that seldom makes the top k costs
-    little (on 400,000 leads, half the time of formatting every distinct value of every column).
+    little (`score predict` on 400,000 synthetic leads: 17 s instead of 27 s, the same bytes).
     """
     n = contributions.shape[0]
     k = min(k, contributions.shape[1])
