@@ -54,12 +54,18 @@ class PackedTrees:
     cat_bits: np.ndarray       # (n_categorical_splits, 5) uint64: bit v set when input code v goes
                                # left; bit 256 is for missing, unseen and non-code values
     tree_depth: np.ndarray     # (n_trees,) int64: deepest leaf of each tree (its walk's steps)
-    num_nodes: np.ndarray      # (n_numeric_splits,) uint32: the numeric split nodes, and their
-    num_feature: np.ndarray    #   input column (uint32),
-    num_threshold: np.ndarray  #   threshold (float64)
-    num_missing_left: np.ndarray  # and where missing values go (bool)
-    cat_nodes: np.ndarray      # (n_categorical_splits,) uint32: the categorical split nodes, and
-    cat_feature: np.ndarray    #   their input column (uint32); their row of cat_bits is their rank
+    # Nodes are numbered numeric splits first, then categorical splits, each kind grouped by
+    # input column, then leaves: the splits of one column are a range of node ids, decided for
+    # a row by one loop over a scalar (numeric) or one copied row of cat_table (categorical)
+    # rather than one gathered value per split (measured, CPU per 1,000 sample leads, 201
+    # trees: the walk without reasons 2.8 -> 2.0 ms, with them 7.6 -> 6.5 ms).
+    num_columns: np.ndarray    # (n_numeric_columns,) uint32: input column of each numeric range
+    num_bounds: np.ndarray     # (n_numeric_columns + 1,) int64: node ranges [b[t], b[t + 1])
+    cat_columns: np.ndarray    # (n_categorical_columns,) uint32: the same for categorical splits
+    cat_bounds: np.ndarray     # (n_categorical_columns + 1,) int64
+    cat_table: np.ndarray      # (257, n_categorical_splits) uint8: cat_bits spread out, one row
+                               # per input code (256: missing, unseen, not a code), one column
+                               # per categorical split (node - cat_bounds[0])
 
 
 def _input_layout(model) -> tuple[np.ndarray, np.ndarray]:
@@ -110,7 +116,7 @@ def pack_hgb(model) -> PackedTrees:
         offset += len(nodes)
     nodes = np.concatenate([p[0] for p in parts])
     shift = np.concatenate([np.full(len(p[0]), p[2], dtype=np.int64) for p in parts])
-    arrays = dict(
+    raw = dict(
         baseline=float(np.ravel(model._baseline_prediction)[0]),
         roots=np.asarray(roots, dtype=np.uint32),
         feature=order[nodes["feature_idx"].astype(np.int64)].astype(np.uint32),
@@ -126,6 +132,7 @@ def pack_hgb(model) -> PackedTrees:
         cat_map=cat_map,
         max_depth=int(nodes["depth"].max()),
     )
+    arrays = _renumber(raw)
     child = np.stack([arrays["right"], arrays["left"]], axis=1)
     leaves = np.flatnonzero(arrays["is_leaf"])
     child[leaves] = leaves[:, None]  # fixed-length walks: a leaf leads to itself
@@ -138,15 +145,44 @@ def pack_hgb(model) -> PackedTrees:
     depth = np.zeros(len(parts), dtype=np.int64)
     np.maximum.at(depth, tree_of, nodes["depth"].astype(np.int64))
     arrays["tree_depth"] = depth
-    numeric = np.flatnonzero(~arrays["is_leaf"] & ~split)
-    categorical = np.flatnonzero(split)  # in node order: the k-th has row k of cat_bits
-    arrays["num_nodes"] = numeric.astype(np.uint32)
-    arrays["num_feature"] = arrays["feature"][numeric].copy()
-    arrays["num_threshold"] = arrays["threshold"][numeric].copy()
-    arrays["num_missing_left"] = arrays["missing_left"][numeric].copy()
-    arrays["cat_nodes"] = categorical.astype(np.uint32)
-    arrays["cat_feature"] = arrays["feature"][categorical].copy()
+    numeric = np.flatnonzero(~arrays["is_leaf"] & ~split)  # 0 .. n_numeric - 1 (_renumber)
+    categorical = np.flatnonzero(split)  # then these; the k-th has row k of cat_bits
+    arrays["num_columns"], arrays["num_bounds"] = _ranges(numeric, arrays["feature"])
+    arrays["cat_columns"], arrays["cat_bounds"] = _ranges(categorical, arrays["feature"])
+    codes = np.arange(257, dtype=np.uint64)
+    arrays["cat_table"] = np.ascontiguousarray(
+        ((arrays["cat_bits"][:, (codes >> np.uint64(6)).astype(np.int64)] >> (codes & np.uint64(63))) & np.uint64(1))
+        .T.astype(np.uint8))
     return PackedTrees(**arrays)
+
+
+def _renumber(arrays: dict) -> dict:
+    """``arrays`` with the nodes numbered numeric splits, categorical splits, leaves; splits of
+    each kind by input column, and in node order within one (see :class:`PackedTrees`)."""
+    is_leaf, is_categorical = arrays["is_leaf"], arrays["is_categorical"]
+    n = is_leaf.shape[0]
+    kind = np.where(is_leaf, 2, np.where(is_categorical, 1, 0))
+    column = np.where(is_leaf, 0, arrays["feature"].astype(np.int64))
+    order = np.lexsort((np.arange(n), column, kind))
+    new_id = np.empty(n, dtype=np.int64)
+    new_id[order] = np.arange(n)
+    out = dict(arrays)
+    for key in ("feature", "threshold", "missing_left", "is_leaf", "value", "is_categorical", "left_cat"):
+        out[key] = np.ascontiguousarray(arrays[key][order])
+    for key in ("left", "right"):
+        out[key] = new_id[arrays[key][order]]
+    out["roots"] = new_id[arrays["roots"].astype(np.int64)].astype(np.uint32)
+    return out
+
+
+def _ranges(nodes: np.ndarray, feature: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(input column, node bounds) of the runs of consecutive ``nodes`` testing one column."""
+    if nodes.size == 0:
+        return np.zeros(0, dtype=np.uint32), np.zeros(1, dtype=np.int64)
+    columns = feature[nodes]
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(columns.astype(np.int64))) + 1])
+    bounds = np.concatenate([nodes[starts], [nodes[-1] + 1]]).astype(np.int64)
+    return columns[starts].astype(np.uint32), bounds
 
 
 def _child(node, x, f, threshold, missing_left, left, right, is_categorical, left_cat,
@@ -188,16 +224,18 @@ def _categorical_bits(nodes, feature, threshold, missing_left, left, right, is_c
 
 
 def _evaluate(X, with_drops, ref_child, node_group, n_groups, max_depth, baseline, roots, is_leaf,
-              value, child, tree_depth, num_nodes, num_feature, num_threshold, num_missing_left,
-              cat_nodes, cat_feature, cat_bits):
+              value, child, tree_depth, threshold, missing_left, num_columns, num_bounds, cat_columns,
+              cat_bounds, cat_table):
     """(f(x), f(x) - f(x with group g's features from the reference row) for every g), per row.
 
-    First every split of every tree is decided for the row at once ("goes left" as 0/1, a
-    loop without branches over the numeric splits, then the categorical ones by the bits
-    precomputed by :func:`_child`, so the branch logic lives in one place). Then each tree is
-    walked a fixed number of steps (its depth; a leaf leads to itself), so the walk is a chain of
-    loads with no unpredictable branch. Deciding every split costs less than the branch misses
-    of deciding along the way (measured 2x on the walk without reasons).
+    First every split of every tree is decided for the row at once ("goes left" as 0/1): the
+    numeric splits of one input column are a range of nodes, decided by one comparison loop
+    over that range (or copied from where missing values go), and the categorical splits of
+    one column are the row of ``cat_table`` for the row's code, precomputed by :func:`_child`
+    (so the branch logic lives in one place). Then each tree is walked a fixed number of steps
+    (its depth; a leaf leads to itself), so the walk is a chain of loads with no unpredictable
+    branch. Deciding every split costs less than the branch misses of deciding along the way
+    (measured 2x on the walk without reasons).
 
     For each tree, the path of ``x`` is recorded. Along it, a node testing group g sends the
     reference row to ``ref_child[node]``; while that is the child ``x`` took, the modified row
@@ -212,17 +250,24 @@ def _evaluate(X, with_drops, ref_child, node_group, n_groups, max_depth, baselin
     path = np.empty(max_depth + 1, dtype=np.int64)
     parted = np.full(max(n_groups, 1), -1, dtype=np.int64)  # tree in which group g last parted
     goes_left = np.zeros(is_leaf.shape[0], dtype=np.uint8)  # stays 0 for leaves
+    first_cat = cat_bounds[0]
     for i in range(n):
         row = X[i]
-        for k in range(num_nodes.shape[0]):
-            x = row[num_feature[k]]
-            goes_left[num_nodes[k]] = (x <= num_threshold[k]) | (np.isnan(x) & num_missing_left[k])
-        for k in range(cat_nodes.shape[0]):
-            x = row[cat_feature[k]]
-            code = 256  # missing, negative, fractional or too large: bit 256
+        for t in range(num_columns.shape[0]):
+            x = row[num_columns[t]]
+            if np.isnan(x):
+                for node in range(num_bounds[t], num_bounds[t + 1]):
+                    goes_left[node] = missing_left[node]
+            else:
+                for node in range(num_bounds[t], num_bounds[t + 1]):
+                    goes_left[node] = x <= threshold[node]
+        for t in range(cat_columns.shape[0]):
+            x = row[cat_columns[t]]
+            code = 256  # missing, negative, fractional or too large
             if 0 <= x < 256 and x == np.floor(x):
                 code = np.int64(x)
-            goes_left[cat_nodes[k]] = np.uint8((cat_bits[k, code >> 6] >> np.uint64(code & 63)) & np.uint64(1))
+            for node in range(cat_bounds[t], cat_bounds[t + 1]):
+                goes_left[node] = cat_table[code, node - first_cat]
         acc = baseline
         if not with_drops:
             for r in range(roots.shape[0]):
@@ -297,8 +342,8 @@ def _split_arrays(t: dict) -> tuple:
 
 def _arrays(t: PackedTrees) -> tuple:
     return (t.max_depth, t.baseline, t.roots, t.is_leaf, t.value, t.child, t.tree_depth,
-            t.num_nodes, t.num_feature, t.num_threshold, t.num_missing_left, t.cat_nodes,
-            t.cat_feature, t.cat_bits)
+            t.threshold, t.missing_left, t.num_columns, t.num_bounds, t.cat_columns, t.cat_bounds,
+            t.cat_table)
 
 
 NO_NODES = np.zeros(0, dtype=np.int64)
