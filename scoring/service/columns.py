@@ -25,20 +25,36 @@ if TYPE_CHECKING:
     from scoring.service.hotpath import RecordEncoder
 
 PLAIN_NUMBERS = frozenset({float, int, type(None)})
-_CODE, _SHARE, _KNOWN = itemgetter(0), itemgetter(1), itemgetter(2)  # of a category's (code, share, known)
 PLAIN_STAMP = re.compile(r"(19|20|21)[0-9]{2}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?")
+# PLAIN_STAMP for 19 characters, position by position (_fixed_width_stamps)
+CENTURIES = np.array([ord(a) * 256 + ord(b) for a, b in ("19", "20", "21")])
+DIGIT = np.zeros(256, dtype=bool)
+DIGIT[ord("0"):ord("9") + 1] = True
+STAMP_DIGITS = np.array([2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])
+STAMP_MARKS = np.array([4, 7, 13, 16])
+STAMP_MARK_CODES = np.array([ord(c) for c in "--::"], dtype=np.uint8)
+SEPARATORS = np.array([ord(" "), ord("T")], dtype=np.uint8)
 
 
 class _GiveUp(Exception):
     """A value needs the lead-by-lead path (to be read or to be reported)."""
 
 
-def _ids(leads: Sequence[Any], limit: int) -> list[Any]:
+def _ids(values: Sequence[Any], limit: int) -> list[Any]:
+    """The lead ids of a batch (gathered with the fields); gives up on any id the lead-by-lead
+    path would reject or convert (missing, empty, too long, not a str or int, float)."""
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        lengths = set(map(len, values))
+        if min(lengths) > 0 and max(lengths) <= limit:  # one C loop each, not one check per id
+            return list(values)
+        raise _GiveUp
+    if kinds == {int}:
+        if -MAX_ID < min(values) and max(values) < MAX_ID:
+            return list(values)
+        raise _GiveUp
     ids = []
-    for lead in leads:
-        if type(lead) is not dict:
-            raise _GiveUp
-        value = lead.get(ID_FIELD)
+    for value in values:
         kind = type(value)
         if kind is str:
             if not value or len(value) > limit:
@@ -54,13 +70,32 @@ def _gather(leads: Sequence[dict], names: list[str]) -> list[tuple]:
     if len(names) < 2:  # itemgetter of one name gives the value, not a tuple
         return [tuple(lead.get(name) for lead in leads) for name in names]
     pick = itemgetter(*names)
+    try:
+        return list(zip(*map(pick, leads)))  # one C loop when every lead has every field
+    except KeyError:
+        pass
     rows = []
     for lead in leads:
         try:
-            rows.append(pick(lead))  # one C call per lead when every field is present
+            rows.append(pick(lead))
         except KeyError:
             rows.append(tuple(lead.get(name) for name in names))
     return list(zip(*rows))
+
+
+def _fixed_width_stamps(values: Sequence[str]) -> bool:
+    """True when every value is ``YYYY-MM-DD HH:MM:SS`` (or with ``T``) and PLAIN_STAMP matches it:
+    the usual export, checked as one byte matrix instead of one regex call per value."""
+    if set(map(len, values)) != {19}:
+        return False
+    try:
+        codes = np.frombuffer("".join(values).encode("ascii"), dtype=np.uint8).reshape(-1, 19)
+    except UnicodeEncodeError:
+        return False
+    century = codes[:, 0].astype(np.int64) * 256 + codes[:, 1]
+    return bool(np.isin(century, CENTURIES).all() and DIGIT[codes[:, STAMP_DIGITS]].all()
+                and (codes[:, STAMP_MARKS] == STAMP_MARK_CODES).all()
+                and np.isin(codes[:, 10], SEPARATORS).all())
 
 
 def _plain_dates(values: Sequence[Any]) -> np.ndarray | None:
@@ -70,7 +105,9 @@ def _plain_dates(values: Sequence[Any]) -> np.ndarray | None:
     floats; years are held to 1900-2199, well inside datetime64[ns]. None when any value is
     something else (the value-by-value path then reads or reports it).
     """
-    if not all(type(v) is str for v in values) or not all(map(PLAIN_STAMP.fullmatch, values)):
+    if set(map(type, values)) != {str}:
+        return None
+    if not (_fixed_width_stamps(values) or all(map(PLAIN_STAMP.fullmatch, values))):
         return None
     try:
         stamps = np.array(values, dtype="datetime64[ns]")
@@ -119,15 +156,19 @@ def _cached(encoder: "RecordEncoder", rule, values: list, convert) -> list:
     return out
 
 
-def encode_columns(encoder: "RecordEncoder", leads: Sequence[Any], tables: dict | None = None) -> tuple | None:
+def encode_columns(encoder: "RecordEncoder", leads: Sequence[Any], tables: dict | None = None,
+                   columns: dict | None = None) -> tuple | None:
     """(matrix, flags, ids) as ``RecordEncoder.encode`` gives them, or None to use that path.
 
     ``tables`` receives the parsed date texts of fields that are not plain ISO stamps, so the
-    lead-by-lead path does not parse them again.
+    lead-by-lead path does not parse them again; ``columns``, when given, the leads' values per
+    input field (a sequence per field name, in lead order), for the answers.
     """
     try:
-        return _encode(encoder, leads, {} if tables is None else tables)
+        return _encode(encoder, leads, {} if tables is None else tables, columns)
     except _GiveUp:
+        if columns is not None:
+            columns.clear()
         return None
 
 
@@ -148,26 +189,59 @@ def _dates(encoder: "RecordEncoder", rule, leads: Sequence[Any], values: list, t
     return column
 
 
-def _encode(encoder: "RecordEncoder", leads: Sequence[Any], tables: dict) -> tuple:
+def _categories(encoder: "RecordEncoder", rule, values: list, X: np.ndarray, flags: list) -> None:
+    """A categorical field: code (and frequency share) columns of X, and the leads' flags."""
+    codes, shares = rule.codes, rule.shares
+    try:
+        # One C loop per column when every value is a text (or null) seen before.
+        code = list(map(codes.__getitem__, values))
+        share = list(map(shares.__getitem__, values)) if rule.frequencies is not None else None
+    except (KeyError, TypeError):  # new, not text (1 and True would meet "1" as keys) or unhashable
+        code, share = [], []
+        for value in values:
+            found = codes.get(value) if value is None or type(value) is str else None
+            if found is None:
+                result = encoder._category(rule, value)
+                if type(result) is str:
+                    raise _GiveUp
+                found = result[0]
+                if (value is None or type(value) is str) and len(codes) < CACHE_SIZE:
+                    shares[value] = result[1]  # first: a code found means its share is there
+                    codes[value] = found
+                share.append(result[1])
+            else:
+                share.append(shares[value])
+            code.append(found)
+    j = rule.first
+    X[:, j] = code
+    if rule.frequencies is not None:
+        X[:, j + 1] = share
+    column = X[:, j]
+    # Known categories have codes 0 .. n_levels - 1; "other" is n_levels, missing is NaN.
+    unknown = np.flatnonzero(~(column < len(rule.levels)))
+    if unknown.size:
+        missing, name = np.isnan(column), rule.name
+        for i in unknown.tolist():
+            flags[i].append(f"missing:{name}" if missing[i] else f"unknown_category:{name}")
+
+
+def _encode(encoder: "RecordEncoder", leads: Sequence[Any], tables: dict, columns: dict | None = None) -> tuple:
     n = len(leads)
-    ids = _ids(leads, min(encoder.max_chars, 256))
+    if set(map(type, leads)) != {dict}:
+        raise _GiveUp
+    gathered = _gather(leads, [ID_FIELD] + [rule.name for rule in encoder.rules])
+    ids = _ids(gathered[0], min(encoder.max_chars, 256))
     X = np.empty((n, encoder.n_features), dtype=np.float64)
     flags: list[list[str]] = [[] for _ in range(n)]
     dates = []
     time_days = np.full(n, np.nan)
-    for rule, values in zip(encoder.rules, _gather(leads, [rule.name for rule in encoder.rules])):
+    for rule, values in zip(encoder.rules, gathered[1:]):
+        if columns is not None:
+            columns[rule.name] = values
         values = list(values)
         j = rule.first
         if rule.kind == "categorical":
-            triples = _cached(encoder, rule, values, lambda v: encoder._category(rule, v))
-            X[:, j] = list(map(_CODE, triples))
-            if rule.frequencies is not None:
-                X[:, j + 1] = list(map(_SHARE, triples))
-            known = list(map(_KNOWN, triples))
-            if not all(known):
-                for i in [i for i, k in enumerate(known) if not k]:
-                    code = triples[i][0]
-                    flags[i].append(f"missing:{rule.name}" if math.isnan(code) else f"unknown_category:{rule.name}")
+            _categories(encoder, rule, values, X, flags)
             continue
         if rule.kind == "numeric":
             column = _numbers(encoder, values, rule.decimal)

@@ -113,6 +113,10 @@ class FieldRule:
     frequencies: dict[str, float] | None = None
     # raw str -> encoded result; leads repeat the same few category and yes/no values
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    # The same for the column path (scoring.service.columns), a category's code and frequency
+    # share apart, so that a column is looked up in one C loop each; keys are texts and None.
+    codes: dict[str | None, float] = field(default_factory=dict, repr=False)
+    shares: dict[str | None, float] = field(default_factory=dict, repr=False)
     date_format: str = "ISO8601"
     decimal: str | None = None     # a numeric column's decimal separator (scoring.values)
     with_age: bool = False
@@ -250,15 +254,18 @@ class RecordEncoder:
         return days
 
     # ------------------------------------------------------------- one lead
-    def encode(self, leads: Sequence[Any], path: str = "leads") -> tuple[np.ndarray, list[list[str]], list[Any]]:
+    def encode(self, leads: Sequence[Any], path: str = "leads",
+               columns: dict | None = None) -> tuple[np.ndarray, list[list[str]], list[Any]]:
         """(matrix, flags per lead, lead ids); raises :class:`LeadValidationError`.
 
         A field the model does not know is flagged ``unknown_field:<name>``; one whose name
         matches an input ignoring case, spaces, ``_`` and ``-`` (``"Lead Source"``) is used as
         that input, unless the lead also sends the input under its own name.
+        ``columns``: filled, when the column path encodes the batch, with the leads' values of
+        each input field as sent (not when a field was renamed), see ``encode_columns``.
         """
-        leads, extra = self._match_fields(leads)
-        X, flags, ids = self._encode_leads(leads, path)
+        matched, extra = self._match_fields(leads)
+        X, flags, ids = self._encode_leads(matched, path, columns if matched is leads else None)
         for i, named in extra.items():
             flags[i] = named + flags[i]
         return X, flags, ids
@@ -285,13 +292,14 @@ class RecordEncoder:
             renamed[i] = own
         return (leads if renamed is None else renamed), extra
 
-    def _encode_leads(self, leads: Sequence[Any], path: str) -> tuple[np.ndarray, list[list[str]], list[Any]]:
+    def _encode_leads(self, leads: Sequence[Any], path: str,
+                      columns: dict | None = None) -> tuple[np.ndarray, list[list[str]], list[Any]]:
         # Date texts of a batch, parsed once per field: shared by the two paths below.
         tables: dict[str, dict] = {}
         if len(leads) >= COLUMNS_MIN:
             from scoring.service.columns import encode_columns
 
-            encoded = encode_columns(self, leads, tables)
+            encoded = encode_columns(self, leads, tables, columns)
             if encoded is not None:
                 return encoded
         if len(leads) > 1:
