@@ -225,7 +225,8 @@ def _categories(encoder: "RecordEncoder", rule, values: list, X: np.ndarray, fla
             flags[i].append(f"missing:{name}" if missing[i] else f"unknown_category:{name}")
 
 
-def _encode(encoder: "RecordEncoder", leads: Sequence[Any], tables: dict, columns: dict | None = None) -> tuple:
+def _encode(encoder: "RecordEncoder", leads: Sequence[Any], tables: dict,
+            columns: dict | None = None) -> tuple:
     n = len(leads)
     if set(map(type, leads)) != {dict}:
         raise _GiveUp

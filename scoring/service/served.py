@@ -11,13 +11,17 @@ from __future__ import annotations
 import functools
 import logging
 import math
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol, Sequence
+from operator import itemgetter
+from typing import Any, Iterator, Protocol, Sequence
 
 import numpy as np
 
 from scoring.reasons import MAX_VALUE_CHARS, format_value
+from scoring.service.columns import encode_columns
 from scoring.service.hotpath import CACHE_SIZE, ID_FIELD, RecordEncoder, clean_text
 from scoring.service.linear import LinearRowPath
 from scoring.service.trees import HAVE_NUMBA, pack_hgb, raw_predict_with_drops, reference_layout
@@ -26,16 +30,22 @@ log = logging.getLogger("scoring.service")
 
 N_REASONS = 3
 ROW_PATH_MAX = 8      # up to this many leads, the linear model is evaluated row by row
+COLUMNS_MIN = 16      # from this many leads, answers are built column by column (_answers_by_column)
 CHECK_TOLERANCE = 1e-9
 PARALLEL_MIN = 256    # rows from which the tree walk is split over two threads
-FIRST_PART = 0.45     # share of those rows in the first part (answered while the second is walked)
+WALKERS = 2           # threads walking trees (shared by every model of the process)
+# Where such a batch is cut into parts encoded, walked and answered in turn (shares of it): a
+# small first part starts the walkers early, small last parts leave little to do after the walk.
+PARTS = (0.1, 0.3, 0.55, 0.8)
 CACHED_TYPES = frozenset({str, float, int})  # value types whose reason texts are remembered
+TEXT_TYPES = (str, int, float, bool)         # the same, column by column (keyed per type there)
+SIGN_ARRAY = np.array(["-", "+"], dtype=object)  # a reason's direction, by "contribution > 0"
 
 
 @functools.lru_cache(maxsize=None)
 def _walkers() -> ThreadPoolExecutor:
     """Two threads for the tree walk, shared by every model of the process (made on first use)."""
-    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="tree-walk")
+    return ThreadPoolExecutor(max_workers=WALKERS, thread_name_prefix="tree-walk")
 
 
 class ServedModel(Protocol):
@@ -64,6 +74,16 @@ class ModelMeta:
     tags: dict = field(default_factory=dict)
 
 
+class _ColumnsGaveUp(Exception):
+    """A part of a batch needs the lead-by-lead encoding (to be read or reported)."""
+
+
+def _bounds(n: int, *shares: float) -> list[tuple[int, int]]:
+    """(start, stop) of the parts of ``n`` rows cut at the given shares of ``n``."""
+    cuts = [0, *(int(n * share) for share in shares), n]
+    return list(zip(cuts, cuts[1:]))
+
+
 def _format_value(value: Any) -> str:
     """``scoring.reasons.format_value`` with a shortcut for short plain strings."""
     kind = type(value)
@@ -88,6 +108,47 @@ def _round4(values: np.ndarray) -> np.ndarray:
     return out
 
 
+class ValueTexts:
+    """``_format_value`` of whole columns of lead values, remembered per value type.
+
+    The text depends on the value and its type only (1, 1.0 and True print differently but are
+    equal keys, so each type has its own table). A column of one type (and nulls) is looked up
+    in one C loop; the values not seen yet, and columns that mix types, go value by value.
+    """
+
+    def __init__(self, limit: int = 4 * CACHE_SIZE):
+        missing = _format_value(None)
+        self.tables: dict[type, dict] = {kind: {None: missing} for kind in TEXT_TYPES}
+        self.limit = limit
+
+    def column(self, values: Sequence[Any]) -> list[str]:
+        kinds = set(map(type, values))
+        kinds.discard(type(None))
+        if len(kinds) > 1:
+            table = None
+        else:  # one type, or only nulls (in every table)
+            table = self.tables.get(kinds.pop()) if kinds else self.tables[str]
+        if table is not None:
+            try:
+                return list(map(table.__getitem__, values))
+            except (KeyError, TypeError):  # a value not seen yet (or an unhashable one, below)
+                pass
+        tables, limit = self.tables, self.limit
+        out = []
+        for value in values:
+            table = tables.get(type(value))
+            text = table.get(value) if table is not None else None
+            if text is None:
+                text = _format_value(value)
+                # No float zero: 0.0 and -0.0 are equal keys but print "0" and "-0" (and NaN,
+                # which equals nothing, is never found again).
+                if (table is not None and len(table) < limit and value == value
+                        and not (type(value) is float and value == 0)):
+                    table[value] = text
+            out.append(text)
+        return out
+
+
 def _finite(value: Any) -> Any:
     if isinstance(value, (float, np.floating)):
         return float(value) if math.isfinite(value) else None
@@ -109,6 +170,8 @@ class LeadScorerModel:
         features = scorer.encoder_.features_
         self.group_of = np.array([self.groups.index(f.group) for f in features], dtype=np.int64)
         self._text_caches: list[dict[tuple, str]] = [{} for _ in self.groups]
+        self._texts = ValueTexts()
+        self._group_names = np.array(self.groups, dtype=object)
         self.family = scorer.model_.name
         calibrator = scorer.calibrator_
         self.scale = calibrator.a_ if calibrator.method == "sigmoid" else 1.0
@@ -186,18 +249,84 @@ class LeadScorerModel:
 
     def score(self, leads: Sequence[Any]) -> list[dict]:
         """One answer per lead, in order; raises LeadValidationError for unreadable fields."""
-        X, flags, ids = self.records.encode(leads)
-        if self.trees is None or len(X) < PARALLEL_MIN:
-            return self._answers(leads, 0, *self._decide(X), flags, ids)
-        # The compiled walk releases the GIL: two threads walk two parts while this one waits,
-        # then turns the first part into answers while the second is still walked. The first
-        # part is the smaller one, so that both end about together (FIRST_PART). Each walker
-        # takes the GIL only to start and to return (handing over small chunks made walkers
-        # wait for this thread's Python loop).
-        cut = int(len(X) * FIRST_PART)
-        pending = [_walkers().submit(self._decide, X[:cut]), _walkers().submit(self._decide, X[cut:])]
-        out = self._answers(leads, 0, *pending[0].result(), flags, ids)
-        return out + self._answers(leads, cut, *pending[1].result(), flags, ids)
+        n = len(leads)
+        if self.trees is None or n < PARALLEL_MIN:
+            columns: dict = {}
+            X, flags, ids = self.records.encode(leads, columns=columns)
+            z, contributions = self._decide(X)
+            if n < COLUMNS_MIN:
+                return self._answers(leads, 0, z, contributions, flags, ids)
+            return self._answers_by_column(leads, z, contributions, flags, ids, columns)
+        try:
+            return self._walk_and_answer(leads, self._encoded_parts(leads))
+        except _ColumnsGaveUp:  # a value the column path does not read: the batch lead by lead
+            pass
+        columns = {}
+        X, flags, ids = self.records.encode(leads, columns=columns)  # or LeadValidationError
+        halves = [(start, stop, X[start:stop], flags[start:stop], ids[start:stop],
+                   {name: values[start:stop] for name, values in columns.items()})
+                  for start, stop in _bounds(n, 0.5)]
+        return self._walk_and_answer(leads, iter(halves))
+
+    def _encoded_parts(self, leads: Sequence[Any]) -> Iterator[tuple]:
+        """(start, stop, X, flags, ids, columns) of each part of the batch (PARTS), encoded by
+        the column path when asked for; raises _ColumnsGaveUp where that path gives up."""
+        records = self.records
+        matched, extra = records._match_fields(leads)
+        for start, stop in _bounds(len(leads), *PARTS):
+            columns = {} if matched is leads else None  # renamed fields: answers read the leads
+            encoded = encode_columns(records, matched[start:stop], None, columns)
+            if encoded is None:
+                raise _ColumnsGaveUp
+            X, flags, ids = encoded
+            for i, named in extra.items():
+                if start <= i < stop:
+                    flags[i - start] = named + flags[i - start]
+            yield start, stop, X, flags, ids, columns
+
+    def _walk_and_answer(self, leads: Sequence[Any], parts: Iterator[tuple]) -> list[dict]:
+        """Each part walked on a walker thread as soon as it is encoded; answers in lead order.
+
+        The tree walk releases the GIL; encoding and building answers hold it. So this thread
+        encodes a part while the ones before are walked, and answers a part while later ones
+        are walked: both cores are busy from the end of the first (small) part to the answers
+        of the last (PARTS). At most two walks are under way (one per walker): before starting
+        another, this thread answers the oldest, waiting for it if need be. That wait is also
+        when a walker that has finished gets the GIL back to return its result (a thread that
+        wants the GIL while this one runs Python waits for the 5 ms switch interval).
+        """
+        out: list[dict] = []
+        walking: deque = deque()
+
+        def answer_oldest() -> None:
+            start, stop, flags, ids, columns, pending = walking.popleft()
+            z, contributions = pending.result()
+            out.extend(self._answers_by_column(leads[start:stop], z, contributions, flags, ids, columns))
+
+        for start, stop, X, flags, ids, columns in parts:
+            while len(walking) >= WALKERS:
+                answer_oldest()
+            walking.append((start, stop, flags, ids, columns, self._start_walk(X)))
+        while walking:
+            answer_oldest()
+        return out
+
+    def _start_walk(self, X: np.ndarray) -> Future:
+        """``_decide(X)`` on a walker thread, returned once the walker has started.
+
+        A thread that wants the GIL while this one runs Python waits for the switch interval
+        (5 ms) before it is handed over; waiting here for the walker to start lets it take the
+        GIL at once and release it again inside the compiled walk.
+        """
+        started = threading.Event()
+
+        def walk() -> tuple[np.ndarray, np.ndarray]:
+            started.set()
+            return self._decide(X)
+
+        pending = _walkers().submit(walk)
+        started.wait()
+        return pending
 
     def _answers(self, leads: Sequence[Any], start: int, z: np.ndarray, contributions: np.ndarray,
                  flags: list, ids: list) -> list[dict]:
@@ -241,6 +370,62 @@ class LeadScorerModel:
             out.append({ID_FIELD: ids[i], "probability": probabilities[j], "score": scores[j],
                         "tier": tiers[j], "reasons": reasons, "flags": flags[i]})
         return out
+
+    def _answers_by_column(self, leads: Sequence[Any], z: np.ndarray, contributions: np.ndarray,
+                           flags: list, ids: list,
+                           raw: dict[str, Sequence[Any]] | None = None) -> list[dict]:
+        """The answers of :meth:`_answers` (same dicts, same order), built column by column.
+
+        Per lead, the Python work is two dict displays and a slice: the reasons of all leads
+        are made by one comprehension over flat lists of names, texts, signs and rounded
+        contributions, and each field's texts are looked up once for the leads that show it
+        (:class:`ValueTexts`). ``raw``: the leads' values per field name (the columns the
+        encoder gathered); a field not in it is read from the leads.
+        """
+        n = len(z)
+        p = self.scorer.calibrator_.predict(z)
+        scores = np.rint(100 * p)
+        tiers = self.scorer.tiers(scores).tolist()
+        k = min(N_REASONS, contributions.shape[1])
+        top = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :k]
+        values = contributions[np.arange(n)[:, None], top]
+        pairs = top.ravel()  # the field of each (lead, rank) pair, lead by lead: the reasons' order
+        # The pairs field by field, and within a field lead by lead (a field is at most one of
+        # a lead's reasons); ``at[q]``: where pair q's text lands in ``texts``.
+        order = np.argsort(pairs, kind="stable")
+        at = np.empty_like(order)
+        at[order] = np.arange(order.size)
+        texts: list[str] = []
+        ends = np.cumsum(np.bincount(pairs, minlength=len(self.groups))).tolist()
+        first = 0
+        for g, end in enumerate(ends):
+            if end == first:
+                continue
+            name = self.groups[g]
+            rows = (order[first:end] // k).tolist()
+            column = raw.get(name) if raw is not None else None
+            if column is None:
+                chosen = [leads[j].get(name) for j in rows]
+            else:
+                chosen = [column[rows[0]]] if len(rows) == 1 else itemgetter(*rows)(column)
+            texts += self._texts.column(chosen)
+            first = end
+        names = self._group_names[pairs].tolist()
+        signs = SIGN_ARRAY[(values > 0).ravel().view(np.uint8)].tolist()
+        made = [{"feature": f, "value": v, "direction": d, "contribution": c}
+                for f, v, d, c in zip(names, map(texts.__getitem__, at.tolist()), signs,
+                                      _round4(values).ravel().tolist())]
+        shown = (np.abs(values) >= 1e-9) & np.isfinite(values)
+        if k == 0:
+            reasons = [[] for _ in range(n)]
+        elif shown.all():
+            reasons = list(map(list, zip(*[iter(made)] * k)))  # k at a time
+        else:  # near-zero and non-finite contributions are no reason
+            reasons = [[r for r, ok in zip(row, oks) if ok]
+                       for row, oks in zip(zip(*[iter(made)] * k), shown.tolist())]
+        return [{ID_FIELD: i, "probability": q, "score": s, "tier": t, "reasons": r, "flags": f}
+                for i, q, s, t, r, f in zip(ids, p.tolist(), scores.astype(np.int64).tolist(),
+                                            tiers, reasons, flags)]
 
     def _value_text(self, group: int, raw: Any) -> str:
         """The lead's value as a reason shows it, remembered for text and number values."""

@@ -1,0 +1,121 @@
+"""Large batches: answers built column by column, parts encoded and walked in turn, the same bytes.
+
+The reference is the one-thread path of small batches: the whole batch encoded, decided at once
+and answered lead by lead (``LeadScorerModel._answers``).
+"""
+from __future__ import annotations
+
+
+import numpy as np
+import orjson
+import pytest
+
+from scoring.reasons import format_value
+from scoring.service.columns import PLAIN_STAMP, _fixed_width_stamps
+from scoring.service.served import PARALLEL_MIN, PARTS, LeadScorerModel, ModelMeta, ValueTexts, _ColumnsGaveUp
+from scoring.service.trees import HAVE_NUMBA
+
+from service_support import FAMILIES, as_records
+from test_fast_paths import messy_records
+
+
+@pytest.fixture(scope="module")
+def served(scorers) -> dict[str, LeadScorerModel]:
+    """One served model per family (building one checks its fast paths: seconds)."""
+    return {family: LeadScorerModel(scorers[family], ModelMeta("lead-scoring", "1")) for family in FAMILIES}
+
+
+def reference_body(model: LeadScorerModel, leads: list) -> bytes:
+    X, flags, ids = model.records.encode(leads)
+    z, contributions = model._decide(X)
+    return orjson.dumps(model._answers(leads, 0, z, contributions, flags, ids))
+
+
+def odd_records(records: list[dict]) -> list[dict]:
+    """Values whose reason texts differ by type or spelling, renamed and unknown fields."""
+    out = []
+    for i, rec in enumerate(records):
+        rec = dict(rec)
+        if i % 5 == 0:
+            rec["employees"] = int(rec["employees"]) if isinstance(rec.get("employees"), float) else 7
+        if i % 7 == 0:
+            rec["employees"] = -0.0 if i % 2 else 0.0        # print "-0" and "0"
+        if i % 11 == 0:
+            rec["employees"] = "  1,200 "                   # a number as text
+        if i % 13 == 0:
+            rec["industry"] = "Crypto " * 10                  # unknown and longer than a reason shows
+        if i % 17 == 0:
+            rec["lead_source"] = None
+        if i % 19 == 0 and "lead_source" in rec:
+            rec["Lead Source"] = rec.pop("lead_source")       # another spelling: renamed
+        if i % 23 == 0:
+            rec["favourite_colour"] = "teal"                  # unknown field
+        if i % 29 == 0:
+            rec["demo_requested"] = True if i % 2 else "No"
+        out.append(rec)
+    return out
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_answers_by_column_equal_answers_lead_by_lead(served, lead_frame, family):
+    model = served[family]
+    records = as_records(lead_frame.head(400))
+    for batch in (messy_records(records, seed=4), odd_records(records), records[:20]):
+        columns: dict = {}
+        X, flags, ids = model.records.encode(batch, columns=columns)
+        z, contributions = model._decide(X)
+        expected = orjson.dumps(model._answers(batch, 0, z, contributions, flags, ids))
+        for raw in (columns, None):  # the encoder's columns, or read from the leads
+            got = model._answers_by_column(batch, z, contributions, flags, ids, raw)
+            assert orjson.dumps(got) == expected
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="numba not installed")
+def test_parts_walked_in_turn_give_the_one_thread_body(served, lead_frame):
+    model = served["gradient_boosting"]
+    records = as_records(lead_frame.head(1200))
+    odd = odd_records(records)
+    float_ids = [{**rec, "lead_id": float(i)} for i, rec in enumerate(records[:600])]
+    with pytest.raises(_ColumnsGaveUp):  # 5.0 as an id: the lead-by-lead path
+        list(model._encoded_parts(float_ids))
+    assert len(list(model._encoded_parts(odd))) == len(PARTS) + 1
+    for batch in (records, odd, messy_records(records, seed=6), float_ids, records[:PARALLEL_MIN],
+                  odd[:PARALLEL_MIN + 1]):
+        assert orjson.dumps(model.score(batch)) == reference_body(model, batch)
+    # Unknown categories and missing values are flagged in every part.
+    answers = model.score(odd)
+    assert any("unknown_category:industry" in a["flags"] for a in answers[-300:])
+    assert answers[-1]["lead_id"] == odd[-1]["lead_id"]
+
+
+def test_value_texts_equal_format_value():
+    texts = ValueTexts(limit=8)  # a small table: full tables go value by value
+    columns = [["SMB", "  Webinar ", "n/a", None, "x" * 60, "SMB"],
+               [1, 1.0, True, 0.0, -0.0, 1e300, 10**40, -3, None, 2.5e-7],
+               [0.0, -0.0, 0.0, 12.0],
+               [True, False, None],
+               [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 5]]
+    for _ in range(2):  # second time from the tables
+        for column in columns:
+            expected = [format_value(v) for v in column]
+            assert texts.column(column) == expected
+            assert texts.column(tuple(column)) == expected
+    assert texts.column([0.0])[0] == "0" and texts.column([-0.0])[0] == "-0"
+
+
+def test_fixed_width_stamps_agree_with_the_pattern():
+    rng = np.random.default_rng(0)
+    good = "2026-12-04 15:44:14"
+    alphabet = list("0123456789-: T.Zx/é") + ["٣"]  # an Arabic-Indic digit is not [0-9]
+    stamps = [good, good.replace(" ", "T"), "1999-01-01T00:00:00", "2199-12-31 23:59:59"]
+    for _ in range(3000):
+        chars = list(good)
+        for _ in range(rng.integers(1, 3)):
+            chars[rng.integers(0, 19)] = alphabet[rng.integers(0, len(alphabet))]
+        stamps.append("".join(chars))
+    for stamp in stamps:
+        expected = PLAIN_STAMP.fullmatch(stamp) is not None
+        assert _fixed_width_stamps([good, stamp]) == expected, stamp
+    assert _fixed_width_stamps([good] * 20)
+    assert not _fixed_width_stamps([good, "2026-12-04"])          # other widths: the pattern
+    assert not _fixed_width_stamps([good, "2026-12-04 15:44:1"])
