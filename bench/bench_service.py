@@ -56,7 +56,7 @@ def _wait_http(port: int, path: str, proc: subprocess.Popen, timeout: float = 18
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server on port {port} exited: {proc.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"server on port {port} exited: {_log_tail(proc)}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", path)
@@ -85,8 +85,9 @@ def latency(port: int, path: str, body: bytes, n: int) -> dict:
             response = conn.getresponse()
             response_body = response.read()
         except TimeoutError:
-            # The peer has stalled on batches (60 s without an answer): counted, not fatal, and
-            # given up after three so the run still reports the rest.
+            # A server that stalls (60 s without an answer, as the peer did while its stderr
+            # was a pipe nobody read, see start()) is counted, not fatal, and given up after
+            # three so the run still reports the rest.
             timeouts += 1
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -189,9 +190,29 @@ def prepare(work: Path, candidates: str | None, n_leads: int) -> tuple[list[dict
     return records, versions[0], versions[1]
 
 
-def start(cmd: list[str], env: dict, cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+def start(cmd: list[str], env: dict, cwd: Path, log: Path) -> subprocess.Popen:
+    """Start a server; its stderr goes to the file ``log`` (read back if it exits early).
+
+    Not to a pipe: nobody reads it while the bench runs, and a server that logs per request
+    then stalls for good once the 64 KiB pipe buffer is full. ``mlflow models serve`` logs a
+    ~190-byte warning for every request whose leads carry fields outside the model's signature
+    (the sample leads' ``account_id`` and ``form_comment``: "Found extra inputs ... These
+    inputs will be ignored"); after the ~315 one-lead requests its next writes blocked, and
+    every batch of 1,000 then ended at its 60 s request timeout (seen: the server's thread in
+    ``anon_pipe_write`` with 62 KiB waiting in the pipe). Ours is started the same way.
+    """
+    with open(log, "wb") as stderr:  # the child keeps its own descriptor
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr,
+                                start_new_session=True)
+    proc.log_path = log  # type: ignore[attr-defined]
+    return proc
+
+
+def _log_tail(proc: subprocess.Popen, chars: int = 2000) -> str:
+    try:
+        return Path(proc.log_path).read_text(errors="replace")[-chars:]  # type: ignore[attr-defined]
+    except OSError as exc:
+        return f"(no log: {exc})"
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -233,7 +254,7 @@ def main(argv=None) -> int:
         batch = json.dumps({"leads": records}).encode()
         ours_port, peer_port = _free_port(), _free_port()
         ours = start([sys.executable, "-c", SERVE, "serve", "--port", str(ours_port), "--quiet",
-                      "--poll-seconds", "1", "--workers", str(args.workers)], env, work)
+                      "--poll-seconds", "1", "--workers", str(args.workers)], env, work, work / "ours.log")
         procs.append(ours)
         _wait_http(ours_port, "/readyz", ours)
         results = {"ours": {}, "peer": {}}
@@ -269,7 +290,8 @@ def main(argv=None) -> int:
             bin_dir = Path(sys.executable).parent  # mlflow starts 'uvicorn' from PATH
             peer_env = {**env, "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"}
             peer = start([str(bin_dir / "mlflow"), "models", "serve", "-m", "models:/lead-scoring@champion",
-                          "--env-manager", "local", "-h", "127.0.0.1", "-p", str(peer_port)], peer_env, work)
+                          "--env-manager", "local", "-h", "127.0.0.1", "-p", str(peer_port)], peer_env, work,
+                         work / "peer.log")
             procs.append(peer)
             _wait_http(peer_port, "/ping", peer)
             p = results["peer"]
@@ -278,6 +300,8 @@ def main(argv=None) -> int:
             p["single"] = latency(peer_port, "/invocations", peer_one, 300)
             p["batch_1000"] = latency(peer_port, "/invocations", peer_batch, 10)
             p["load_16"] = load(peer_port, "/invocations", peer_one, max(10.0, args.seconds / 3))
+            p["stderr_bytes"] = peer.log_path.stat().st_size
+        r["stderr_bytes"] = ours.log_path.stat().st_size
         report(results, args)
         out = Path("build/bench")
         out.mkdir(parents=True, exist_ok=True)
@@ -313,6 +337,8 @@ def report(results: dict, args) -> None:
         print(f"{label:34} {cell(ours, *keys, fmt=fmt):>12} {cell(peer, *keys, fmt=fmt):>14}")
     if peer.get("load_16"):
         print(f"{'throughput ratio (ours / peer)':34} {ours['load_16']['rps'] / peer['load_16']['rps']:>12.1f}")
+    kib = [f"{side['stderr_bytes'] / 1024:.0f}" if "stderr_bytes" in side else "-" for side in (ours, peer)]
+    print(f"{'stderr logged (to a file), KiB':34} {kib[0]:>12} {kib[1]:>14}")
     rss = ours["rss_mb"]
     print(f"\nours, {args.seconds:.0f} s load run with the champion moved {ours['alias_moved']} half way: "
           f"{ours['load_16']['errors']} errors, now serving v{ours['version_after_move']}; "
