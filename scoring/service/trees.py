@@ -255,24 +255,26 @@ def _evaluate(X, with_drops, ref_child, ref_left, node_group, n_groups, max_dept
     parting = np.empty(max_depth + 1, dtype=np.int64)  # where on the path the reference parts
     parted = np.full(max(n_groups, 1), -1, dtype=np.int64)  # tree in which group g last parted
     goes_left = np.zeros(is_leaf.shape[0], dtype=np.uint8)  # stays 0 for leaves
+    missing_left = missing_left.view(np.uint8)
     first_cat = cat_bounds[0]
     for i in range(n):
         row = X[i]
+        # (Slices and an explicit uint8 let LLVM vectorise these loops: 1.1 -> 0.85 ms.)
         for t in range(num_columns.shape[0]):
             x = row[num_columns[t]]
+            lo, hi = num_bounds[t], num_bounds[t + 1]
             if np.isnan(x):
-                for node in range(num_bounds[t], num_bounds[t + 1]):
-                    goes_left[node] = missing_left[node]
+                goes_left[lo:hi] = missing_left[lo:hi]
             else:
-                for node in range(num_bounds[t], num_bounds[t + 1]):
-                    goes_left[node] = x <= threshold[node]
+                for node in range(lo, hi):
+                    goes_left[node] = np.uint8(threshold[node] >= x)
         for t in range(cat_columns.shape[0]):
             x = row[cat_columns[t]]
             code = 256  # missing, negative, fractional or too large
             if 0 <= x < 256 and x == np.floor(x):
                 code = np.int64(x)
-            for node in range(cat_bounds[t], cat_bounds[t + 1]):
-                goes_left[node] = cat_table[code, node - first_cat]
+            lo, hi = cat_bounds[t], cat_bounds[t + 1]
+            goes_left[lo:hi] = cat_table[code, lo - first_cat:hi - first_cat]
         acc = baseline
         if not with_drops:
             for r in range(roots.shape[0]):
