@@ -83,6 +83,8 @@ def forecast_bookings(history: pd.DataFrame, config: ForecastConfig | None = Non
         combine_top=config.combine_top, combine_tolerance=config.combine_tolerance,
         non_negative=not config.allow_negative, refit=config.refit,
         reuse_fit_from=config.reuse_fit_from, reuse_fit_share=config.reuse_fit_share,
+        long_from_years=config.long_from_years,
+        long_combine_tolerance=config.long_combine_tolerance,
         candidates=tuple(candidates) if candidates else None,
         intermittent=tuple(intermittent_candidates) if intermittent_candidates else None)
     references = None

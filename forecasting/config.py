@@ -50,6 +50,15 @@ class ForecastConfig:
         gt=0, le=1, allow_inf_nan=False, description="reuse_fit_from applies only where the "
         "first backtest origin saw at least this share of the history (0.9: a new fit would "
         "add at most a tenth more data)")] = 0.9
+    long_from_years: Annotated[int | None, Field(
+        ge=2, description="series with at least this many full years of history are long: "
+        "their forecast models are fitted to the log of bookings where the ups and downs grow "
+        "with the level, an undamped-trend model joins the candidates, and the candidates "
+        "within long_combine_tolerance of the best are combined; none: no series is long "
+        "(the behaviour before issue #21)")] = 5
+    long_combine_tolerance: Annotated[float, Field(
+        ge=0, allow_inf_nan=False, description="on long series, candidates within this share "
+        "of the best backtest MASE are combined (0.75: within 75%)")] = 0.75
     group_season: Annotated[bool, Field(
         description="also try each segment's level times the season of all segments' sum (needs "
         "two or more segments; turn off for segments that do not share one year)")] = True

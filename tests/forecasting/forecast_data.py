@@ -26,3 +26,20 @@ def make_history(n_segments: int = 4, n_months: int = 48, seed: int = 0, noise: 
         rows += [{"segment": f"Sparse{j}", "period": str(p), "bookings": v}
                  for p, v in zip(periods, y)]
     return pd.DataFrame(rows)
+
+
+def make_long_history(n_segments: int = 12, n_months: int = 180, seed: int = 0) -> pd.DataFrame:
+    """Years of monthly bookings that compound: growth of about 1% a month, a yearly season
+    whose swing grows with the level, multiplicative noise (the shape of ``bench_forecast
+    --long``'s series, fewer of them and none sparse)."""
+    rng = np.random.default_rng(seed)
+    periods = pd.period_range("2010-01", periods=n_months, freq="M").astype(str)
+    t = np.arange(n_months)
+    frames = []
+    for i in range(n_segments):
+        level = rng.lognormal(5, 1)
+        growth = rng.normal(0.01, 0.005)
+        season = 1 + rng.uniform(0.1, 0.4) * np.sin(2 * np.pi * t / 12 + rng.uniform(0, 2 * np.pi))
+        y = level * (1 + growth) ** t * season * rng.lognormal(0, rng.uniform(0.05, 0.2), n_months)
+        frames.append(pd.DataFrame({"segment": f"L{i:02d}", "period": periods, "bookings": y}))
+    return pd.concat(frames, ignore_index=True)
