@@ -9,6 +9,8 @@ and Tourism competition data), the same comparison out of sample on the Tourism 
     python -m bench.bench_forecast [--series 1000] [--months 48] [--n-jobs 2] [--real tourism|m3|none]
     python -m bench.bench_forecast --long [--series 200] [--months 240]
     ... [--reuse-fit-from 120|none] [--reuse-fit-share 0.9]   (ours' ForecastConfig; none: as before #21)
+    ... [--long-from-years 5|none]   (ours' ForecastConfig; none: no long-series treatment, as before #21)
+    python -m bench.bench_forecast --long --diagnostics [per_series.csv]
 
 ``--long``: long histories, the case where per-series fitting costs the most. 200 series x 240
 monthly periods (twenty years: an established business's bookings per product line, region or
@@ -27,6 +29,11 @@ before them. It prints, from the same run and on the same series:
 - ratios ours/peer for wall and CPU, and accuracy of both on the same held-out 12 months (MASE
   scaled by the training part's seasonal-naive error; 80% interval coverage) and on the same
   backtest folds (MASE).
+
+``--diagnostics`` (long mode, after the timed runs, not timed): per series, the method our
+backtest chose, the held-out MASE each of our candidates would give alone (fitted on the 228
+months), and the model AutoETS picks (its model string, e.g. ETS(M,A,M)); printed as a
+summary, and written per series to the CSV path if one is given.
 
 CPU seconds include the worker processes; "2-core estimate" is CPU / 2, the wall time on two
 otherwise idle cores (the shared development machine is rarely idle).
@@ -47,7 +54,12 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 def make_series(n: int, months: int, seed: int = 0) -> pd.DataFrame:
     """Business-like monthly bookings: level, growth or decline, yearly season of random
-    shape and strength, multiplicative noise; a tenth of them sparse."""
+    shape and strength, multiplicative noise; a tenth of them sparse.
+
+    Each series keeps one growth rate (about 1% a month) for its whole history. Over 48 months
+    that is ordinary; over ``--long``'s 240 it compounds without a bend (the yearly bookings of
+    the median series span a factor of 9, of one in ten a factor of 250), which favours an
+    undamped trend more than real bookings, whose growth changes (Tourism's), do."""
     rng = np.random.default_rng(seed)
     periods = pd.period_range("2023-01", periods=months, freq="M")
     t = np.arange(months)
@@ -137,7 +149,8 @@ def long_series(args) -> None:
     with measured(ours):
         result = forecast_bookings(train, horizon=h, freq="M", levels=(80,), n_jobs=args.n_jobs,
                                    backend="loky", reuse_fit_from=args.reuse_fit_from,
-                                   reuse_fit_share=args.reuse_fit_share)
+                                   reuse_fit_share=args.reuse_fit_share,
+                                   long_from_years=args.long_from_years)
     df = _to_nixtla(train)
     sf = StatsForecast(models=[AutoETS(season_length=12)], freq="MS", n_jobs=args.n_jobs)
     fit_fc: dict = {}
@@ -163,8 +176,8 @@ def long_series(args) -> None:
     methods = pd.Series({k: v.method.split("(")[0] for k, v in result.metrics.segments.items()})
     print(f"== long series: {n} series x {months} months ({months - h} to train, last {h} held "
           f"out), horizon {h}, 3 origins (step {step}), n_jobs {args.n_jobs}, reuse_fit_from "
-          f"{args.reuse_fit_from} share {args.reuse_fit_share}, load average "
-          f"{load_before:.1f} before, {load_after:.1f} after")
+          f"{args.reuse_fit_from} share {args.reuse_fit_share}, long_from_years "
+          f"{args.long_from_years}, load average {load_before:.1f} before, {load_after:.1f} after")
     print(f"ours            : wall {ours['wall']:6.1f} s  CPU {ours['cpu']:6.1f} s  held-out MASE "
           f"{ours_acc[0]:.3f}  80% coverage {ours_acc[1]:.3f}  backtest MASE {o.mase:.3f}")
     print(f"peer fit+fcst   : wall {fit_fc['wall']:6.1f} s  CPU {fit_fc['cpu']:6.1f} s  held-out MASE "
@@ -176,6 +189,74 @@ def long_series(args) -> None:
     print(f"ratio ours/peer backtested: wall {ours['wall'] / backtested['wall']:.2f}x  CPU "
           f"{ours['cpu'] / backtested['cpu']:.2f}x")
     print("methods chosen: " + ", ".join(f"{k} {v}" for k, v in methods.value_counts().items()))
+    if args.diagnostics is not None:
+        long_diagnostics(train, test, result, h, args.diagnostics or None)
+
+
+def long_diagnostics(train: pd.DataFrame, test: pd.DataFrame, result, h: int,
+                     csv: str | None = None) -> pd.DataFrame:
+    """Per series: our chosen method and held-out MASE, each of our candidates' held-out MASE
+    alone (the candidates the engine built for that series, fitted once on the training part),
+    and AutoETS's model and held-out MASE. Prints a summary; writes the table to ``csv``."""
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoETS
+
+    from forecasting.api import group_references
+    from forecasting.core import BacktestConfig, candidates_for, profile_series
+    from forecasting.history import to_arrays, validate_history, parse_frequency
+    from forecasting.metrics import seasonal_scale
+
+    used = result.metrics.config
+    config = BacktestConfig(horizon=h, season_length=12, n_origins=used.backtest_origins,
+                            long_from_years=used.long_from_years)
+    arrays = to_arrays(validate_history(train, parse_frequency("M")))
+    refs = group_references(arrays) if used.group_season else {}
+    actual = {k: g["bookings"].to_numpy() for k, g in test.groupby("segment", sort=False)}
+    fc = result.forecast[result.forecast["level"] == "segment"]
+    ours = {k: g["p50"].to_numpy() for k, g in fc.groupby("segment", sort=False)}
+    sf = StatsForecast(models=[AutoETS(season_length=12)], freq="MS", n_jobs=1)
+    sf.fit(df=_to_nixtla(train))
+    peer_fc = sf.predict(h=h)
+    peer = {k: g["AutoETS"].to_numpy() for k, g in peer_fc.groupby("unique_id", sort=False)}
+    peer_model = {uid: sf.fitted_[i, 0].model_["method"] for i, uid in enumerate(sf.uids)}
+    rows = []
+    for key, (_, y) in arrays.items():
+        scale = seasonal_scale(y, 12)
+        profile = profile_series(key, y, config)
+        seg = result.metrics.segments[key]
+        row = {"segment": key, "kind": profile.kind, "long": profile.long,
+               "log_scale": profile.log_scale, "chosen": seg.method,
+               "ours": np.mean(np.abs(actual[key] - ours[key])) / scale,
+               "autoets_model": peer_model[key],
+               "autoets": np.mean(np.abs(actual[key] - peer[key])) / scale}
+        for model in candidates_for(profile, config, refs.get(key)):
+            try:
+                mean = model.clone().fit(y, 12).predict(h)[0]
+            except Exception as err:  # noqa: BLE001 - a diagnostic: a failed fit is a blank
+                row[f"alone {model.name}"] = np.nan
+                row[f"error {model.name}"] = repr(err)
+                continue
+            if used.allow_negative is False:
+                mean = np.maximum(mean, 0.0)
+            row[f"alone {model.name}"] = np.mean(np.abs(actual[key] - mean)) / scale
+        for name, value in seg.mase_by_candidate.items():
+            row[f"backtest {name}"] = value
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    alone = [c for c in table.columns if c.startswith("alone ")]
+    print("-- diagnostics: held-out MASE per series kind (ours, AutoETS, each candidate alone)")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table.groupby(["kind", "log_scale"])[["ours", "autoets", *alone]].mean().round(3)
+              .assign(series=table.groupby(["kind", "log_scale"]).size()).to_string())
+    print("AutoETS models: " + ", ".join(f"{k} {v}" for k, v in
+                                         table["autoets_model"].value_counts().items()))
+    members = table["chosen"].str.replace(r"^combination\((.*)\)$", r"\1", regex=True)
+    counts = members.str.split("+").explode().value_counts()
+    print("candidates in our chosen methods: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if csv:
+        table.to_csv(csv, index=False)
+        print(f"per-series table: {csv}")
+    return table
 
 
 def _cv_mase(df: pd.DataFrame, cv: pd.DataFrame, column: str) -> float:
@@ -210,7 +291,8 @@ def synthetic(args) -> None:
         result = forecast_bookings(history, horizon=args.horizon, freq="M", levels=(80,),
                                    n_jobs=args.n_jobs, backend="loky",
                                    reuse_fit_from=args.reuse_fit_from,
-                                   reuse_fit_share=args.reuse_fit_share)
+                                   reuse_fit_share=args.reuse_fit_share,
+                                   long_from_years=args.long_from_years)
     peer, peer_mase = peer_backtest(history, args.horizon, args.n_jobs, step, 3)
     o = result.metrics.overall
     methods = pd.Series({k: v.method.split("(")[0] for k, v in result.metrics.segments.items()})
@@ -261,7 +343,8 @@ def real(args) -> None:
                                    backend="loky", totals=False, allow_negative=negative,
                                    group_season=args.group_season,
                                    reuse_fit_from=args.reuse_fit_from,
-                                   reuse_fit_share=args.reuse_fit_share)
+                                   reuse_fit_share=args.reuse_fit_share,
+                                   long_from_years=args.long_from_years)
     sf = StatsForecast(models=[AutoETS(season_length=12)], freq="MS", n_jobs=args.n_jobs)
     peer: dict = {}
     with measured(peer):
@@ -282,7 +365,7 @@ def real(args) -> None:
         sn_m.append(np.mean(np.abs(xx - sn)) / scale)
     print(f"== real: {args.real} monthly, {len(tests)} series, official test horizon {h}, "
           f"train on the competition's training part, score on its test part, reuse_fit_from "
-          f"{args.reuse_fit_from}")
+          f"{args.reuse_fit_from}, long_from_years {args.long_from_years}")
     print(f"ours : wall {ours['wall']:6.1f} s  CPU {ours['cpu']:6.1f} s  MASE {np.mean(ours_m):.3f}  "
           f"sMAPE {np.mean(ours_s):.2f}  80% coverage {np.mean(covered):.3f}")
     print(f"peer : wall {peer['wall']:6.1f} s  CPU {peer['cpu']:6.1f} s  MASE {np.mean(peer_m):.3f}  "
@@ -314,6 +397,12 @@ def main(argv=None) -> int:
                         "always re-estimate the final fit, the behaviour before issue #21)")
     parser.add_argument("--reuse-fit-share", type=float, default=0.9,
                         help="ForecastConfig.reuse_fit_share for ours (default 0.9)")
+    parser.add_argument("--long-from-years", type=_count_or_none, default=5,
+                        help="ForecastConfig.long_from_years for ours (default 5; 'none': no "
+                        "long-series treatment, the behaviour before issue #21)")
+    parser.add_argument("--diagnostics", nargs="?", const="", default=None, metavar="CSV",
+                        help="--long only: per-candidate held-out MASE and AutoETS's model per "
+                        "series (summary; the per-series table to CSV if a path is given)")
     args = parser.parse_args(argv)
     if args.long:
         long_series(args)
