@@ -24,7 +24,8 @@ from scoring.reasons import MAX_VALUE_CHARS, format_value
 from scoring.service.columns import encode_columns
 from scoring.service.hotpath import CACHE_SIZE, ID_FIELD, RecordEncoder, clean_text
 from scoring.service.linear import LinearRowPath
-from scoring.service.trees import HAVE_NUMBA, pack_hgb, raw_predict_with_drops, reference_layout
+from scoring.service.trees import (HAVE_NUMBA, pack_hgb, raw_predict_top, raw_predict_with_drops,
+                                   reference_layout)
 
 log = logging.getLogger("scoring.service")
 
@@ -300,8 +301,9 @@ class LeadScorerModel:
 
         def answer_oldest() -> None:
             start, stop, flags, ids, columns, pending = walking.popleft()
-            z, contributions = pending.result()
-            out.extend(self._answers_by_column(leads[start:stop], z, contributions, flags, ids, columns))
+            z, contributions, top, values = pending.result()
+            out.extend(self._answers_by_column(leads[start:stop], z, contributions, flags, ids, columns,
+                                               (top, values)))
 
         for start, stop, X, flags, ids, columns in parts:
             while len(walking) >= WALKERS:
@@ -312,7 +314,9 @@ class LeadScorerModel:
         return out
 
     def _start_walk(self, X: np.ndarray) -> Future:
-        """``_decide(X)`` on a walker thread, returned once the walker has started.
+        """``raw_predict_top`` of X's rows on a walker thread (logits, contributions and the
+        top reasons' columns and values, all in one compiled call, so that the walker takes
+        the GIL only to start and to return), returned once the walker has started.
 
         A thread that wants the GIL while this one runs Python waits for the switch interval
         (5 ms) before it is handed over; waiting here for the walker to start lets it take the
@@ -320,9 +324,9 @@ class LeadScorerModel:
         """
         started = threading.Event()
 
-        def walk() -> tuple[np.ndarray, np.ndarray]:
+        def walk() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             started.set()
-            return self._decide(X)
+            return raw_predict_top(self.trees, X, self.layout, self.scale, N_REASONS)
 
         pending = _walkers().submit(walk)
         started.wait()
@@ -372,24 +376,28 @@ class LeadScorerModel:
         return out
 
     def _answers_by_column(self, leads: Sequence[Any], z: np.ndarray, contributions: np.ndarray,
-                           flags: list, ids: list,
-                           raw: dict[str, Sequence[Any]] | None = None) -> list[dict]:
+                           flags: list, ids: list, raw: dict[str, Sequence[Any]] | None = None,
+                           top: tuple[np.ndarray, np.ndarray] | None = None) -> list[dict]:
         """The answers of :meth:`_answers` (same dicts, same order), built column by column.
 
         Per lead, the Python work is two dict displays and a slice: the reasons of all leads
         are made by one comprehension over flat lists of names, texts, signs and rounded
         contributions, and each field's texts are looked up once for the leads that show it
         (:class:`ValueTexts`). ``raw``: the leads' values per field name (the columns the
-        encoder gathered); a field not in it is read from the leads.
+        encoder gathered); a field not in it is read from the leads. ``top``: the columns and
+        values of each lead's largest contributions when already known (``raw_predict_top``).
         """
         n = len(z)
         p = self.scorer.calibrator_.predict(z)
         scores = np.rint(100 * p)
         tiers = self.scorer.tiers(scores).tolist()
         k = min(N_REASONS, contributions.shape[1])
-        top = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :k]
-        values = contributions[np.arange(n)[:, None], top]
-        pairs = top.ravel()  # the field of each (lead, rank) pair, lead by lead: the reasons' order
+        if top is None:
+            columns = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :k]
+            values = contributions[np.arange(n)[:, None], columns]
+        else:
+            columns, values = top
+        pairs = columns.ravel()  # the field of each (lead, rank) pair, lead by lead: the reasons' order
         # The pairs field by field, and within a field lead by lead (a field is at most one of
         # a lead's reasons); ``at[q]``: where pair q's text lands in ``texts``.
         order = np.argsort(pairs, kind="stable")

@@ -313,10 +313,53 @@ def _evaluate(X, with_drops, ref_child, ref_left, node_group, n_groups, max_dept
     return base, drops
 
 
+def _before(a, b):
+    """numpy's sort order: ``a`` before ``b`` (NaN after every number)."""
+    return a < b or (b != b and a == a)
+
+
+def top_columns(values, k):
+    """(columns, values) of the ``k`` largest ``|value|`` of each row, largest first: the same
+    as ``np.argsort(-np.abs(values), axis=1, kind="stable")[:, :k]`` (equal sizes in column
+    order, NaN last) and the values there, without sorting whole rows."""
+    n, m = values.shape
+    top = np.empty((n, k), dtype=np.int64)
+    chosen = np.empty((n, k))
+    for i in range(n):
+        row = values[i]
+        for s in range(k):
+            best = -1
+            for j in range(m):
+                taken = False
+                for t in range(s):
+                    taken |= top[i, t] == j
+                if not taken and (best < 0 or _before(-abs(row[j]), -abs(row[best]))):
+                    best = j
+            top[i, s] = best
+            chosen[i, s] = row[best]
+    return top, chosen
+
+
+def _evaluate_top(X, ref_child, ref_left, node_group, n_groups, scale, k, max_depth, baseline, roots,
+                  is_leaf, value, child, tree_depth, threshold, missing_left, num_columns, num_bounds,
+                  cat_columns, cat_bounds, cat_table):
+    """:func:`_evaluate` with reasons, the drops times ``scale``, and their :func:`top_columns`:
+    one call, so a walker thread holds the GIL only to start and to return."""
+    base, drops = _evaluate(X, True, ref_child, ref_left, node_group, n_groups, max_depth, baseline,
+                            roots, is_leaf, value, child, tree_depth, threshold, missing_left,
+                            num_columns, num_bounds, cat_columns, cat_bounds, cat_table)
+    contributions = scale * drops
+    top, chosen = top_columns(contributions, k)
+    return base, contributions, top, chosen
+
+
 if HAVE_NUMBA:
     _child = numba.njit(cache=True, nogil=True)(_child)
     _categorical_bits = numba.njit(cache=True)(_categorical_bits)
     _evaluate = numba.njit(cache=True, nogil=True)(_evaluate)
+    _before = numba.njit(cache=True, nogil=True)(_before)
+    top_columns = numba.njit(cache=True, nogil=True)(top_columns)
+    _evaluate_top = numba.njit(cache=True, nogil=True)(_evaluate_top)
 
 
 @dataclass(frozen=True)
@@ -377,3 +420,12 @@ def raw_predict_with_drops(trees: PackedTrees, X: np.ndarray,
     """
     return _evaluate(np.ascontiguousarray(X, dtype=np.float64), True, layout.ref_child, layout.ref_left,
                      layout.node_group, layout.n_groups, *_arrays(trees))
+
+
+def raw_predict_top(trees: PackedTrees, X: np.ndarray, layout: ReferenceLayout, scale: float,
+                    k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(raw prediction, ``scale`` times the drops of :func:`raw_predict_with_drops`, and the
+    columns and values of each row's ``k`` largest of those, as :func:`top_columns`)."""
+    k = min(k, layout.n_groups)
+    return _evaluate_top(np.ascontiguousarray(X, dtype=np.float64), layout.ref_child, layout.ref_left,
+                         layout.node_group, layout.n_groups, float(scale), k, *_arrays(trees))

@@ -13,7 +13,7 @@ import pytest
 from scoring.reasons import format_value
 from scoring.service.columns import PLAIN_STAMP, _fixed_width_stamps
 from scoring.service.served import PARALLEL_MIN, PARTS, LeadScorerModel, ModelMeta, ValueTexts, _ColumnsGaveUp
-from scoring.service.trees import HAVE_NUMBA
+from scoring.service.trees import HAVE_NUMBA, top_columns
 
 from service_support import FAMILIES, as_records
 from test_fast_paths import messy_records
@@ -119,3 +119,20 @@ def test_fixed_width_stamps_agree_with_the_pattern():
     assert _fixed_width_stamps([good] * 20)
     assert not _fixed_width_stamps([good, "2026-12-04"])          # other widths: the pattern
     assert not _fixed_width_stamps([good, "2026-12-04 15:44:1"])
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="numba not installed")
+def test_top_columns_equal_a_stable_sort():
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        n, m = rng.integers(1, 40), rng.integers(1, 20)
+        values = rng.normal(size=(n, m)).round(rng.integers(0, 3))  # rounded: equal sizes (ties)
+        draw = rng.random((n, m))
+        values[draw < 0.05] = np.nan
+        values[(draw > 0.05) & (draw < 0.1)] = np.inf * np.sign(rng.normal())
+        values[(draw > 0.1) & (draw < 0.15)] = -0.0
+        k = int(rng.integers(1, m + 1))
+        expected = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :k]
+        top, chosen = top_columns(values, k)
+        np.testing.assert_array_equal(top, expected)
+        np.testing.assert_array_equal(chosen, values[np.arange(n)[:, None], expected])
