@@ -136,3 +136,15 @@ def test_top_columns_equal_a_stable_sort():
         top, chosen = top_columns(values, k)
         np.testing.assert_array_equal(top, expected)
         np.testing.assert_array_equal(chosen, values[np.arange(n)[:, None], expected])
+
+
+def test_serving_raises_the_collectors_first_threshold_and_restores_it(fake_server):
+    import gc
+
+    from scoring.service.app import YOUNG_OBJECTS
+
+    before = gc.get_threshold()
+    server = fake_server()  # the app's lifespan runs in this process
+    assert gc.get_threshold() == (YOUNG_OBJECTS, *before[1:])
+    server.stop()
+    assert gc.get_threshold() == before
