@@ -344,7 +344,11 @@ def _evaluate_top(X, ref_child, ref_left, node_group, n_groups, scale, k, max_de
                   is_leaf, value, child, tree_depth, threshold, missing_left, num_columns, num_bounds,
                   cat_columns, cat_bounds, cat_table):
     """:func:`_evaluate` with reasons, the drops times ``scale``, and their :func:`top_columns`:
-    one call, so a walker thread holds the GIL only to start and to return."""
+    one call, so a walker thread holds the GIL only to start and to return.
+
+    ``top_columns`` is compiled without numba's file cache: once this function was loaded
+    from the cache, a direct call of a cached ``top_columns`` failed to hand back its arrays
+    ("In 'NRT_adapt_ndarray_to_python', 'descr' is NULL", numba 0.68.1; seen in the tests)."""
     base, drops = _evaluate(X, True, ref_child, ref_left, node_group, n_groups, max_depth, baseline,
                             roots, is_leaf, value, child, tree_depth, threshold, missing_left,
                             num_columns, num_bounds, cat_columns, cat_bounds, cat_table)
@@ -358,7 +362,7 @@ if HAVE_NUMBA:
     _categorical_bits = numba.njit(cache=True)(_categorical_bits)
     _evaluate = numba.njit(cache=True, nogil=True)(_evaluate)
     _before = numba.njit(cache=True, nogil=True)(_before)
-    top_columns = numba.njit(cache=True, nogil=True)(top_columns)
+    top_columns = numba.njit(nogil=True)(top_columns)  # not cached: see _evaluate_top
     _evaluate_top = numba.njit(cache=True, nogil=True)(_evaluate_top)
 
 
