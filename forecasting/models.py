@@ -290,6 +290,20 @@ class Theta(_StatsForecastModel):
         # on the log scale the season is additive (a log can be negative, too)
         return LogScale(Theta("additive"))
 
+    def _fit(self, y: np.ndarray, m: int) -> None:
+        super()._fit(y, m)
+        # statsforecast (2.1) adds the seasonal component back into the residuals of a model
+        # fitted to the additively deseasonalised series, and its interval is drawn from their
+        # spread: the season's swing counted as noise (an 80% interval ~7 times too wide on a
+        # seasonal log series). The residuals are the deseasonalised ones again, as for the
+        # multiplicative decomposition; the forecast itself does not change.
+        fitted = self.model_.model_
+        if fitted.get("decompose") and fitted.get("decomposition_type") == "additive":
+            from statsmodels.tsa.seasonal import seasonal_decompose
+
+            season = seasonal_decompose(y, model="additive", period=fitted["m"]).seasonal
+            fitted["residuals"] = np.asarray(fitted["residuals"]) - season
+
     def _make(self, y: np.ndarray, m: int):
         from statsforecast.models import AutoTheta
 

@@ -47,6 +47,20 @@ def test_log_scale_of_a_zero_is_a_fit_failure_not_a_bug():
     assert is_fit_failure(err.value)
 
 
+def test_theta_with_an_additive_season_counts_only_the_noise_in_its_interval():
+    # statsforecast keeps the season in the residuals of an additively deseasonalised Theta;
+    # on the log scale (Tourism) that made the final intervals hold 88% instead of ~80%
+    t = np.arange(120)
+    y = 8 + 0.01 * t + 0.5 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(0).normal(0, 0.05, 120)
+    fitted = Theta("additive").fit(y, 12)
+    mean, sigma = fitted.predict(3)
+    assert fitted.model_.model_["decomposition_type"] == "additive"
+    assert 0.03 < sigma[0] < 0.08                     # the noise (0.05), not the swing (0.35)
+    from statsforecast.models import AutoTheta
+    np.testing.assert_allclose(mean, AutoTheta(season_length=12, decomposition_type="additive")
+                               .fit(y).predict(3)["mean"])
+
+
 def test_spread_grows_with_level():
     assert spread_grows_with_level(_compounding(120), 12)
     assert not spread_grows_with_level(_steady(120), 12)
