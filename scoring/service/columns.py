@@ -26,14 +26,16 @@ if TYPE_CHECKING:
 
 PLAIN_NUMBERS = frozenset({float, int, type(None)})
 PLAIN_STAMP = re.compile(r"(19|20|21)[0-9]{2}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?")
-# PLAIN_STAMP for 19 characters, position by position (_fixed_width_stamps)
-CENTURIES = np.array([ord(a) * 256 + ord(b) for a, b in ("19", "20", "21")])
-DIGIT = np.zeros(256, dtype=bool)
-DIGIT[ord("0"):ord("9") + 1] = True
-STAMP_DIGITS = np.array([2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])
-STAMP_MARKS = np.array([4, 7, 13, 16])
-STAMP_MARK_CODES = np.array([ord(c) for c in "--::"], dtype=np.uint8)
-SEPARATORS = np.array([ord(" "), ord("T")], dtype=np.uint8)
+# PLAIN_STAMP for 19 characters, as tables of the bytes allowed (_fixed_width_stamps): the first
+# two characters as a pair (19, 20, 21), then each position from the third on.
+CENTURY_OK = np.zeros(65536, dtype=bool)
+CENTURY_OK[[ord(a) * 256 + ord(b) for a, b in ("19", "20", "21")]] = True
+STAMP_OK = np.zeros((17, 256), dtype=bool)
+for _position, _allowed in enumerate(["0123456789"] * 2 + ["-"] + ["0123456789"] * 2 + ["-"]
+                                     + ["0123456789"] * 2 + [" T"] + ["0123456789"] * 2 + [":"]
+                                     + ["0123456789"] * 2 + [":"] + ["0123456789"] * 2):
+    STAMP_OK[_position, [ord(c) for c in _allowed]] = True
+STAMP_POSITIONS = np.arange(17)
 
 
 class _GiveUp(Exception):
@@ -93,9 +95,7 @@ def _fixed_width_stamps(values: Sequence[str]) -> bool:
     except UnicodeEncodeError:
         return False
     century = codes[:, 0].astype(np.int64) * 256 + codes[:, 1]
-    return bool(np.isin(century, CENTURIES).all() and DIGIT[codes[:, STAMP_DIGITS]].all()
-                and (codes[:, STAMP_MARKS] == STAMP_MARK_CODES).all()
-                and np.isin(codes[:, 10], SEPARATORS).all())
+    return bool(CENTURY_OK[century].all() and STAMP_OK[STAMP_POSITIONS, codes[:, 2:]].all())
 
 
 def _plain_dates(values: Sequence[Any]) -> np.ndarray | None:
@@ -122,8 +122,7 @@ def _numbers(encoder: "RecordEncoder", values: list, decimal: str | None = None)
             column = np.array(values, dtype=np.float64)  # None -> NaN
         except OverflowError:
             raise _GiveUp from None
-        present = column[~np.isnan(column)]
-        if not np.all(np.abs(present) < 1e300):
+        if (np.abs(column) >= 1e300).any():  # NaN (missing) compares False
             raise _GiveUp
         return column
     column = np.empty(len(values))
@@ -189,8 +188,8 @@ def _dates(encoder: "RecordEncoder", rule, leads: Sequence[Any], values: list, t
     return column
 
 
-def _categories(encoder: "RecordEncoder", rule, values: list, X: np.ndarray, flags: list) -> None:
-    """A categorical field: code (and frequency share) columns of X, and the leads' flags."""
+def _categories(encoder: "RecordEncoder", rule, values: list, X: np.ndarray) -> np.ndarray:
+    """A categorical field: its code (and frequency share) columns of X; returns the codes."""
     codes, shares = rule.codes, rule.shares
     try:
         # One C loop per column when every value is a text (or null) seen before.
@@ -216,13 +215,7 @@ def _categories(encoder: "RecordEncoder", rule, values: list, X: np.ndarray, fla
     X[:, j] = code
     if rule.frequencies is not None:
         X[:, j + 1] = share
-    column = X[:, j]
-    # Known categories have codes 0 .. n_levels - 1; "other" is n_levels, missing is NaN.
-    unknown = np.flatnonzero(~(column < len(rule.levels)))
-    if unknown.size:
-        missing, name = np.isnan(column), rule.name
-        for i in unknown.tolist():
-            flags[i].append(f"missing:{name}" if missing[i] else f"unknown_category:{name}")
+    return X[:, j]
 
 
 def _encode(encoder: "RecordEncoder", leads: Sequence[Any], tables: dict,
@@ -230,22 +223,23 @@ def _encode(encoder: "RecordEncoder", leads: Sequence[Any], tables: dict,
     n = len(leads)
     if set(map(type, leads)) != {dict}:
         raise _GiveUp
-    gathered = _gather(leads, [ID_FIELD] + [rule.name for rule in encoder.rules])
+    rules = encoder.rules
+    gathered = _gather(leads, [ID_FIELD] + [rule.name for rule in rules])
     ids = _ids(gathered[0], min(encoder.max_chars, 256))
     X = np.empty((n, encoder.n_features), dtype=np.float64)
-    flags: list[list[str]] = [[] for _ in range(n)]
+    # Each rule's values as read (codes, numbers, days; NaN = missing): the flags come from it.
+    read = np.empty((len(rules), n), dtype=np.float64)
     dates = []
     time_days = np.full(n, np.nan)
-    for rule, values in zip(encoder.rules, gathered[1:]):
-        if columns is not None:
-            columns[rule.name] = values
-        values = list(values)
+    if columns is not None:
+        columns.update(zip(encoder.rule_names, gathered[1:]))
+    for r, (rule, values) in enumerate(zip(rules, gathered[1:])):
         j = rule.first
         if rule.kind == "categorical":
-            _categories(encoder, rule, values, X, flags)
+            read[r] = _categories(encoder, rule, list(values), X)
             continue
         if rule.kind == "numeric":
-            column = _numbers(encoder, values, rule.decimal)
+            column = _numbers(encoder, list(values), rule.decimal)
         elif rule.kind == "boolean":
             column = np.array(_cached(encoder, rule, values,
                                       lambda v: math.nan if v is None else encoder._boolean(v)), dtype=np.float64)
@@ -254,8 +248,7 @@ def _encode(encoder: "RecordEncoder", leads: Sequence[Any], tables: dict,
             dates.append((rule, column))
             if rule.name == encoder.time_col:
                 time_days = column
-        for i in np.flatnonzero(np.isnan(column)).tolist():
-            flags[i].append(f"missing:{rule.name}")
+        read[r] = column
         if rule.kind != "date":
             X[:, j] = column
     for rule, days in dates:
@@ -269,4 +262,19 @@ def _encode(encoder: "RecordEncoder", leads: Sequence[Any], tables: dict,
         X[:, j] = np.mod(floor + 3.0, 7.0)
         if rule.with_hour:
             X[:, j + 1] = np.floor((days - floor) * 24.0 + HOUR_EPSILON)
-    return X, flags, ids
+    return X, _flags(encoder, read), ids
+
+
+def _flags(encoder: "RecordEncoder", read: np.ndarray) -> list[list[str]]:
+    """Per lead, in rule order: ``missing:<field>`` where a value is NaN, and
+    ``unknown_category:<field>`` where a category's code is "other" (codes of known categories
+    are 0 .. n_levels - 1)."""
+    flags: list[list[str]] = [[] for _ in range(read.shape[1])]
+    missing = np.isnan(read)
+    flagged = missing | (read >= encoder.levels_per_rule[:, None])  # NaN compares False
+    if flagged.any():
+        names = encoder.rule_names
+        leads, rules = np.nonzero(flagged.T)  # lead by lead, rules in order
+        for i, r in zip(leads.tolist(), rules.tolist()):
+            flags[i].append(("missing:" if missing[r, i] else "unknown_category:") + names[r])
+    return flags

@@ -180,6 +180,11 @@ class RecordEncoder:
         # field is flagged, and one that names an input ignoring case and spacing is used as it.
         self.known = frozenset(spec.name for spec in encoder.specs) | {ID_FIELD}
         self.by_key = {field_key(rule.name): rule.name for rule in self.rules}
+        # For the column path's flags: each rule's name, and its number of known categories
+        # (codes from it on are "other"; no code reaches infinity).
+        self.rule_names = [rule.name for rule in self.rules]
+        self.levels_per_rule = np.array([len(rule.levels) if rule.kind == "categorical" else np.inf
+                                         for rule in self.rules], dtype=np.float64)
 
     # -------------------------------------------------------------- one value
     def _number(self, value: Any, decimal: str | None = None) -> float | str:
