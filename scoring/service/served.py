@@ -33,7 +33,7 @@ N_REASONS = 3
 ROW_PATH_MAX = 8      # up to this many leads, the linear model is evaluated row by row
 COLUMNS_MIN = 16      # from this many leads, answers are built column by column (_answers_by_column)
 CHECK_TOLERANCE = 1e-9
-PARALLEL_MIN = 256    # rows from which the tree walk is split over two threads
+PARALLEL_MIN = 256    # from this many leads, a boosting batch is walked on the walker threads
 WALKERS = 2           # threads walking trees (shared by every model of the process)
 # Where such a batch is cut into parts encoded, walked and answered in turn (shares of it); the
 # last part is walked in one run per walker. A smaller first part starts the walkers sooner,
@@ -47,7 +47,7 @@ SIGN_ARRAY = np.array(["-", "+"], dtype=object)  # a reason's direction, by "con
 
 @functools.lru_cache(maxsize=None)
 def _walkers() -> ThreadPoolExecutor:
-    """Two threads for the tree walk, shared by every model of the process (made on first use)."""
+    """The threads for the tree walk, shared by every model of the process (made on first use)."""
     return ThreadPoolExecutor(max_workers=WALKERS, thread_name_prefix="tree-walk")
 
 
