@@ -14,6 +14,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Sequence
 
 import numpy as np
@@ -269,14 +270,21 @@ class RecordEncoder:
         ``columns``: filled, when the column path encodes the batch, with the leads' values of
         each input field as sent (not when a field was renamed), see ``encode_columns``.
         """
-        matched, extra = self._match_fields(leads)
+        matched, extra = self.match_fields(leads)
         X, flags, ids = self._encode_leads(matched, path, columns if matched is leads else None)
         for i, named in extra.items():
             flags[i] = named + flags[i]
         return X, flags, ids
 
-    def _match_fields(self, leads: Sequence[Any]) -> tuple[Sequence[Any], dict[int, list[str]]]:
+    def match_fields(self, leads: Sequence[Any]) -> tuple[Sequence[Any], dict[int, list[str]]]:
+        """(the leads with their fields under the model's names, {lead index: its
+        ``unknown_field:<name>`` flags}); the leads themselves when no field needs renaming.
+
+        A field the model does not know is renamed when its key (``field_key``) is a model
+        field's under another spelling the lead does not also carry; else it is flagged."""
         known = self.known
+        if set(map(type, leads)) == {dict} and known.issuperset(chain.from_iterable(leads)):
+            return leads, {}  # every key of every lead known: one C loop over them all
         extra: dict[int, list[str]] = {}
         renamed: list[Any] | None = None
         for i, lead in enumerate(leads):

@@ -19,6 +19,7 @@ from operator import itemgetter
 from typing import Any, Iterator, Protocol, Sequence
 
 import numpy as np
+import orjson
 
 from scoring.reasons import MAX_VALUE_CHARS, format_value
 from scoring.service.columns import encode_columns
@@ -31,7 +32,11 @@ log = logging.getLogger("scoring.service")
 
 N_REASONS = 3
 ROW_PATH_MAX = 8      # up to this many leads, the linear model is evaluated row by row
-COLUMNS_MIN = 16      # from this many leads, answers are built column by column (_answers_by_column)
+# From this many leads, answers are written as bytes (_answer_items), below as dicts lead by lead
+# (_answers): per batch, bytes cost ~0.1 ms more to start and less per lead. Measured (median of
+# 400, server's GC setting, gradient boosting): 16 leads 0.20 ms as dicts vs 0.25 as bytes, 32
+# 0.29 vs 0.32, 64 0.27 vs 0.27, 300 1.05 vs 0.68.
+BYTES_MIN = 64
 CHECK_TOLERANCE = 1e-9
 PARALLEL_MIN = 256    # from this many leads, a boosting batch is walked on the walker threads
 WALKERS = 2           # threads walking trees (shared by every model of the process)
@@ -42,7 +47,16 @@ WALKERS = 2           # threads walking trees (shared by every model of the proc
 PARTS = (0.3,)
 CACHED_TYPES = frozenset({str, float, int})  # value types whose reason texts are remembered
 TEXT_TYPES = (str, int, float, bool)         # the same, column by column (keyed per type there)
-SIGN_ARRAY = np.array(["-", "+"], dtype=object)  # a reason's direction, by "contribution > 0"
+# The constant parts of an answer's JSON (_answer_items), as orjson writes them.
+OPEN_FIRST, OPEN_NEXT = b'{"lead_id":', b'},{"lead_id":'
+PROBABILITY = b',"probability":'
+# Before a reason: nothing (not shown), "{" (the lead's first), "},{" (a later one).
+REASON_OPEN = np.array([b"", b"{", b"},{"], dtype=object)
+# After its field and value: nothing (not shown), its direction (by "contribution > 0").
+DIRECTION = np.array([b"", b',"direction":"-","contribution":', b',"direction":"+","contribution":'],
+                     dtype=object)
+FLAGS = np.array([b'],"flags":', b'}],"flags":'], dtype=object)  # by "has a reason"
+NO_FLAGS = b"[]"
 
 
 @functools.lru_cache(maxsize=None)
@@ -119,6 +133,14 @@ def _round4(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def _numbers(values: np.ndarray) -> list[bytes]:
+    """Each number as orjson writes it (a float64 or int64 in numpy as the same Python number),
+    from one dump of the array."""
+    if values.size == 0:
+        return []
+    return orjson.dumps(np.ascontiguousarray(values), option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].split(b",")
+
+
 class ValueTexts:
     """``_format_value`` of whole columns of lead values, remembered per value type.
 
@@ -189,6 +211,11 @@ class LeadScorerModel:
         self.tier_cuts = tuple(float(t) for t in scorer.tier_thresholds_)
         # The tier of every whole score 0-100, from the scorer's own rule (one lookup per batch).
         self._tier_of_score = np.asarray(scorer.tiers(np.arange(101.0)), dtype=object)
+        self._score_tier = np.empty(101, dtype=object)  # the same, as the answer's JSON
+        self._score_tier[:] = [b',"score":%d,"tier":%b,"reasons":[' % (s, orjson.dumps(t))
+                               for s, t in enumerate(self._tier_of_score.tolist())]
+        self._feature_keys = [b'"feature":' + orjson.dumps(g) + b',"value":' for g in self.groups]
+        self._heads: list[dict[str, bytes]] = [{} for _ in self.groups]
         self.trees = None
         self.linear_row = None
         self.reference_row = np.ascontiguousarray(scorer.reference_row_, dtype=np.float64)
@@ -262,28 +289,33 @@ class LeadScorerModel:
 
     def score(self, leads: Sequence[Any]) -> list[dict]:
         """One answer per lead, in order; raises LeadValidationError for unreadable fields."""
+        return orjson.loads(self.score_json(leads))
+
+    def score_json(self, leads: Sequence[Any]) -> bytes:
+        """:meth:`score`'s answers as the JSON array the endpoint sends. From BYTES_MIN leads
+        on, written as bytes (:meth:`_answer_items`): no dict per answer to make and dump."""
         n = len(leads)
         if self.trees is None or n < PARALLEL_MIN:
             columns: dict = {}
             X, flags, ids = self.records.encode(leads, columns=columns)
             z, contributions = self._decide(X)
-            if n < COLUMNS_MIN:
-                return self._answers(leads, 0, z, contributions, flags, ids)
-            return self._answers_by_column(leads, z, contributions, flags, ids, columns)
+            if n < BYTES_MIN:
+                return orjson.dumps(self._answers(leads, 0, z, contributions, flags, ids))
+            return b"[" + self._answer_items(leads, z, contributions, flags, ids, columns) + b"]"
         try:
-            return self._walk_and_answer(leads, self._encoded_parts(leads))
+            items = self._walk_and_answer(leads, self._encoded_parts(leads))
         except _ColumnsGaveUp:  # a value the column path does not read: the batch lead by lead
-            pass
-        columns = {}
-        X, flags, ids = self.records.encode(leads, columns=columns)  # or LeadValidationError
-        return self._walk_and_answer(leads, _chunks(0, X, flags, ids, columns, WALKERS))
+            columns = {}
+            X, flags, ids = self.records.encode(leads, columns=columns)  # or LeadValidationError
+            items = self._walk_and_answer(leads, _chunks(0, X, flags, ids, columns, WALKERS))
+        return b"[" + b",".join(items) + b"]"
 
     def _encoded_parts(self, leads: Sequence[Any]) -> Iterator[tuple]:
         """(start, stop, X, flags, ids, columns) of each run of leads to walk: the parts of the
         batch (PARTS) encoded by the column path when asked for, the last one in a run per
         walker; raises _ColumnsGaveUp where that path gives up."""
         records = self.records
-        matched, extra = records._match_fields(leads)
+        matched, extra = records.match_fields(leads)
         bounds = _bounds(len(leads), *PARTS)
         for start, stop in bounds:
             columns = {} if matched is leads else None  # renamed fields: answers read the leads
@@ -296,33 +328,33 @@ class LeadScorerModel:
                     flags[i - start] = named + flags[i - start]
             yield from _chunks(start, X, flags, ids, columns, WALKERS if stop == len(leads) else 1)
 
-    def _walk_and_answer(self, leads: Sequence[Any], parts: Iterator[tuple]) -> list[dict]:
-        """Each part walked on a walker thread as soon as it is encoded; answers in lead order.
+    def _walk_and_answer(self, leads: Sequence[Any], parts: Iterator[tuple]) -> list[bytes]:
+        """Each part walked on a walker thread as soon as it is encoded; the answers of each
+        part (:meth:`_answer_items`), in lead order.
 
         The tree walk releases the GIL; encoding and building answers hold it. So this thread
-        encodes a part while the ones before are walked, and answers a part while later ones
-        are walked: both cores are busy from the end of the first (small) part to the answers
-        of the last (PARTS). At most two walks are under way (one per walker): before starting
-        another, this thread answers the oldest, waiting for it if need be. That wait is also
-        when a walker that has finished gets the GIL back to return its result (a thread that
-        wants the GIL while this one runs Python waits for the 5 ms switch interval).
+        encodes a part while the ones before are walked, and answers parts while later ones
+        are walked. A part is handed to a walker only when one is free (else this thread
+        would wait for it to start, see :meth:`_start_walk`): until then this thread answers
+        the oldest part, waiting for its walk if need be. That wait is also when a walker that
+        has finished gets the GIL back to return its result.
         """
-        out: list[dict] = []
+        out: list[bytes] = []
         walking: deque = deque()
 
         def answer_oldest() -> None:
             start, stop, flags, ids, columns, pending = walking.popleft()
             z, contributions, top, values = pending.result()
-            out.extend(self._answers_by_column(leads[start:stop], z, contributions, flags, ids, columns,
-                                               (top, values)))
+            out.append(self._answer_items(leads[start:stop], z, contributions, flags, ids, columns,
+                                          (top, values)))
 
         for start, stop, X, flags, ids, columns in parts:
-            while len(walking) >= WALKERS:
+            while sum(not w[-1].done() for w in walking) >= WALKERS:
                 answer_oldest()
             walking.append((start, stop, flags, ids, columns, self._start_walk(X)))
         while walking:
             answer_oldest()
-        return out
+        return [items for items in out if items]
 
     def _start_walk(self, X: np.ndarray) -> Future:
         """``raw_predict_top`` of X's rows on a walker thread (logits, contributions and the
@@ -386,68 +418,115 @@ class LeadScorerModel:
                         "tier": tiers[j], "reasons": reasons, "flags": flags[i]})
         return out
 
-    def _answers_by_column(self, leads: Sequence[Any], z: np.ndarray, contributions: np.ndarray,
-                           flags: list, ids: list, raw: dict[str, Sequence[Any]] | None = None,
-                           top: tuple[np.ndarray, np.ndarray] | None = None) -> list[dict]:
-        """The answers of :meth:`_answers` (same dicts, same order), built column by column.
+    def _answer_items(self, leads: Sequence[Any], z: np.ndarray, contributions: np.ndarray,
+                      flags: list, ids: list, raw: dict[str, Sequence[Any]] | None = None,
+                      top: tuple[np.ndarray, np.ndarray] | None = None) -> bytes:
+        """The JSON of :meth:`_answers`' answers, the bytes orjson writes for them, without the
+        list's brackets (b"" for no lead).
 
-        Per lead, the Python work is two dict displays and a slice: the reasons of all leads
-        are made by one comprehension over flat lists of names, texts, signs and rounded
-        contributions, and each field's texts are looked up once for the leads that show it
-        (:class:`ValueTexts`). ``raw``: the leads' values per field name (the columns the
-        encoder gathered); a field not in it is read from the leads. ``top``: the columns and
-        values of each lead's largest contributions when already known (``raw_predict_top``).
+        An answer is a fixed run of byte strings, one column of them per kind: constant parts
+        (``OPEN_NEXT``, ``REASON_OPEN``, ``DIRECTION``, ...), the ids and flags dumped one by
+        one, the numbers dumped as arrays by orjson and split, and per reason
+        '"feature":<name>,"value":<text>', remembered per field and text
+        (:meth:`_reason_heads`); a reason not shown is empty strings. The parts fill one
+        object array, a row per answer, which one join turns into the body. Measured on the
+        1,000-lead sample batch (thread CPU, server's GC setting, same runs): 3.2-3.7 ms where
+        the same answers as dicts built column by column and dumped took 4.6-5.4 ms (and
+        8-9 ms lead by lead); a ``%`` template of the parts cost 1.1 ms more, and joining the
+        columns through ``zip`` 2 ms more. Batches under BYTES_MIN leads are answered lead by
+        lead (:meth:`_answers`).
+
+        ``raw``: the leads' values per field name (the columns the encoder gathered); a field
+        not in it is read from the leads. ``top``: the columns and values of each lead's
+        largest contributions when already known (``raw_predict_top``).
         """
         n = len(z)
+        if n == 0:
+            return b""
         p = self.scorer.calibrator_.predict(z)
         scores = np.rint(100 * p)
         whole = scores.astype(np.int64)
         if 0 <= scores.min() and scores.max() <= 100:  # (False for NaN)
-            tiers = self._tier_of_score[whole].tolist()
+            score_tier = self._score_tier[whole].tolist()
         else:
-            tiers = self.scorer.tiers(scores).tolist()
+            score_tier = [b',"score":' + orjson.dumps(s) + b',"tier":' + orjson.dumps(t) + b',"reasons":['
+                          for s, t in zip(whole.tolist(), self.scorer.tiers(scores).tolist())]
         k = min(N_REASONS, contributions.shape[1])
         if top is None:
             columns = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :k]
             values = contributions[np.arange(n)[:, None], columns]
         else:
             columns, values = top
-        pairs = columns.ravel()  # the field of each (lead, rank) pair, lead by lead: the reasons' order
-        # The pairs field by field, and within a field lead by lead (a field is at most one of
-        # a lead's reasons); ``at[q]``: where pair q's text lands in ``texts``.
-        order = np.argsort(pairs, kind="stable")
-        at = np.empty_like(order)
-        at[order] = np.arange(order.size)
-        texts: list[str] = []
-        ends = np.cumsum(np.bincount(pairs, minlength=len(self.groups))).tolist()
+        # Near-zero and non-finite contributions are no reason.
+        shown = (np.abs(values) >= 1e-9) & np.isfinite(values)
+        all_shown = bool(shown.all())
+        if all_shown:
+            fields, lead_of = columns.ravel(), np.repeat(np.arange(n), k)
+        else:
+            picked = np.flatnonzero(shown)
+            fields, lead_of = columns.ravel()[picked], picked // k
+        # The texts field by field, and within a field lead by lead (a field is at most one of
+        # a lead's reasons); ``heads[order[q]]`` is the q-th made.
+        order = np.argsort(fields, kind="stable")
+        made: list[bytes] = []
+        ends = np.cumsum(np.bincount(fields, minlength=len(self.groups))).tolist()
         first = 0
         for g, end in enumerate(ends):
             if end == first:
                 continue
             name = self.groups[g]
-            rows = (order[first:end] // k).tolist()
+            rows = lead_of[order[first:end]].tolist()
             column = raw.get(name) if raw is not None else None
             if column is None:
                 chosen = [leads[j].get(name) for j in rows]
             else:
                 chosen = [column[rows[0]]] if len(rows) == 1 else itemgetter(*rows)(column)
-            texts += self._texts.column(chosen)
+            made += self._reason_heads(g, self._texts.column(chosen))
             first = end
-        names = self._group_names[pairs].tolist()
-        signs = SIGN_ARRAY[(values > 0).ravel().view(np.uint8)].tolist()
-        made = [{"feature": f, "value": v, "direction": d, "contribution": c}
-                for f, v, d, c in zip(names, map(texts.__getitem__, at.tolist()), signs,
-                                      _round4(values).ravel().tolist())]
-        shown = (np.abs(values) >= 1e-9) & np.isfinite(values)
-        if k == 0:
-            reasons = [[] for _ in range(n)]
-        elif shown.all():
-            reasons = list(map(list, zip(*[iter(made)] * k)))  # k at a time
-        else:  # near-zero and non-finite contributions are no reason
-            reasons = [[r for r, ok in zip(row, oks) if ok]
-                       for row, oks in zip(zip(*[iter(made)] * k), shown.tolist())]
-        return [{ID_FIELD: i, "probability": q, "score": s, "tier": t, "reasons": r, "flags": f}
-                for i, q, s, t, r, f in zip(ids, p.tolist(), whole.tolist(), tiers, reasons, flags)]
+        # One row of parts per answer; a reason is 4 parts (empty when not shown).
+        width = 7 + 4 * k
+        parts = np.empty((n, width), dtype=object)
+        parts[:, 0] = OPEN_NEXT
+        parts[0, 0] = OPEN_FIRST
+        parts[:, 1] = list(map(orjson.dumps, ids))
+        parts[:, 2] = PROBABILITY
+        parts[:, 3] = _numbers(p)
+        parts[:, 4] = score_tier
+        reasons = np.full((n * k, 4), b"", dtype=object)
+        if all_shown:
+            reasons[order, 1] = made
+            reasons[:, 0] = np.tile(REASON_OPEN[[1] + [2] * (k - 1)], n)
+            reasons[:, 2] = DIRECTION[1 + (values > 0).ravel().view(np.uint8)]
+            reasons[:, 3] = _numbers(_round4(values).ravel())
+        else:
+            reasons[picked[order], 1] = made
+            later = np.cumsum(shown, axis=1) > 1
+            reasons[:, 0] = REASON_OPEN[(shown * (1 + later)).ravel()]
+            reasons[:, 2] = DIRECTION[(shown * (1 + (values > 0))).ravel()]
+            reasons[picked, 3] = _numbers(_round4(values.ravel()[picked]))
+        parts[:, 5:width - 2] = reasons.reshape(n, 4 * k)
+        parts[:, width - 2] = FLAGS[shown.any(axis=1).view(np.uint8)] if k else FLAGS[0]
+        parts[:, width - 1] = [orjson.dumps(f) if f else NO_FLAGS for f in flags]
+        return b"".join(parts.ravel().tolist()) + b"}"
+
+    def _reason_heads(self, group: int, texts: list[str]) -> list[bytes]:
+        """'"feature":<name>,"value":<text>' (JSON) for each text of a field, remembered per
+        field for up to 4 * CACHE_SIZE texts."""
+        table = self._heads[group]
+        try:
+            return list(map(table.__getitem__, texts))  # one C loop when every text was seen
+        except KeyError:
+            pass
+        key = self._feature_keys[group]
+        out = []
+        for text in texts:
+            head = table.get(text)
+            if head is None:
+                head = key + orjson.dumps(text)
+                if len(table) < 4 * CACHE_SIZE:
+                    table[text] = head
+            out.append(head)
+        return out
 
     def _value_text(self, group: int, raw: Any) -> str:
         """The lead's value as a reason shows it, remembered for text and number values."""

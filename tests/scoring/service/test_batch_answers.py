@@ -1,7 +1,7 @@
-"""Large batches: answers built column by column, parts encoded and walked in turn, the same bytes.
+"""Large batches: answers written as bytes, parts encoded and walked in turn, the same bytes.
 
-The reference is the one-thread path of small batches: the whole batch encoded, decided at once
-and answered lead by lead (``LeadScorerModel._answers``).
+The reference is the one-thread path of small batches: the whole batch encoded, decided at once,
+answered lead by lead as dicts (``LeadScorerModel._answers``) and dumped by orjson.
 """
 from __future__ import annotations
 
@@ -58,17 +58,38 @@ def odd_records(records: list[dict]) -> list[dict]:
 
 
 @pytest.mark.parametrize("family", FAMILIES)
-def test_answers_by_column_equal_answers_lead_by_lead(served, lead_frame, family):
+def test_answers_as_bytes_equal_answers_lead_by_lead(served, lead_frame, family):
     model = served[family]
     records = as_records(lead_frame.head(400))
-    for batch in (messy_records(records, seed=4), odd_records(records), records[:20]):
+    for batch in (messy_records(records, seed=4), odd_records(records), records[:20], records[:1], records[:70]):
         columns: dict = {}
         X, flags, ids = model.records.encode(batch, columns=columns)
         z, contributions = model._decide(X)
         expected = orjson.dumps(model._answers(batch, 0, z, contributions, flags, ids))
         for raw in (columns, None):  # the encoder's columns, or read from the leads
-            got = model._answers_by_column(batch, z, contributions, flags, ids, raw)
-            assert orjson.dumps(got) == expected
+            got = model._answer_items(batch, z, contributions, flags, ids, raw)
+            assert b"[" + got + b"]" == expected
+        # No reason shown (all contributions near zero or not finite), some, or only a later one.
+        few = contributions.copy()
+        few[::3] = 0.0
+        few[1::3, :2] = 1e-12
+        few[2::3, 0] = np.inf
+        with np.errstate(invalid="ignore"):  # the reference rounds the infinite values too
+            expected = orjson.dumps(model._answers(batch, 0, z, few, flags, ids))
+        assert b"[" + model._answer_items(batch, z, few, flags, ids, columns) + b"]" == expected
+    assert model._answer_items([], z[:0], contributions[:0], [], [], {}) == b""
+
+
+def test_numbers_as_orjson_writes_them():
+    from scoring.service.served import _numbers
+
+    rng = np.random.default_rng(1)
+    floats = np.concatenate([rng.random(2000), rng.normal(0, 1e-6, 500), 10.0 ** rng.integers(-30, 30, 500),
+                             [0.0, -0.0, 1e-7, 1e21, 1e16, 5e-324, np.nan, np.inf, -np.inf, 0.1, 1 / 3]])
+    assert _numbers(floats) == [orjson.dumps(v) for v in floats.tolist()]
+    ints = np.array([0, -1, 100, 2**62, -2**62], dtype=np.int64)
+    assert _numbers(ints) == [orjson.dumps(v) for v in ints.tolist()]
+    assert _numbers(floats[:0]) == []
 
 
 @pytest.mark.skipif(not HAVE_NUMBA, reason="numba not installed")
@@ -84,7 +105,7 @@ def test_parts_walked_in_turn_give_the_one_thread_body(served, lead_frame):
     assert [r[0] for r in runs[1:]] == [r[1] for r in runs[:-1]] and runs[-1][1] == len(odd)
     for batch in (records, odd, messy_records(records, seed=6), float_ids, records[:PARALLEL_MIN],
                   odd[:PARALLEL_MIN + 1]):
-        assert orjson.dumps(model.score(batch)) == reference_body(model, batch)
+        assert model.score_json(batch) == reference_body(model, batch)
     # Unknown categories and missing values are flagged in every part.
     answers = model.score(odd)
     assert any("unknown_category:industry" in a["flags"] for a in answers[-300:])
