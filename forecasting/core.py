@@ -165,25 +165,19 @@ def spread_grows_with_level(y: np.ndarray, m: int, min_seasons: int = 5) -> bool
     """Whether the series' spread grows in proportion to its level, so that its log has a
     steady spread (the log scale suits it) rather than the series itself.
 
-    Guerrero's (1993) criterion, the usual way to choose a Box-Cox transform, between its
-    two ends: the series is cut into whole seasons from the end; for lambda 0 (log) and 1
-    (none), the ratio sd_i / mean_i ** (1 - lambda) of every season i should be constant,
-    and the lambda whose ratios vary less (coefficient of variation) wins. Needs positive
-    values and ``min_seasons`` seasons: the variation of fewer ratios tells little.
+    Guerrero's (1993) criterion, the usual way to choose a Box-Cox transform: the lambda in
+    [0 (log), 1 (none)] whose seasons' ratios sd / mean ** (1 - lambda) vary least
+    (coreforecast's ``boxcox_lambda``, which statsforecast brings); the log scale when that
+    lambda is nearer 0 than 1. Needs positive values and ``min_seasons`` whole seasons: the
+    variation of fewer ratios tells little.
     """
     m = max(int(m), 2)
-    n_blocks = len(y) // m
-    if n_blocks < max(min_seasons, 3) or not np.all(y > 0):
+    if len(y) // m < max(min_seasons, 3) or not np.all(y > 0):
         return False
-    blocks = np.asarray(y[len(y) - n_blocks * m:], dtype=float).reshape(n_blocks, m)
-    mean, sd = blocks.mean(axis=1), blocks.std(axis=1, ddof=1)
-    if not np.all(sd > 0):
-        return False
+    from coreforecast.scalers import boxcox_lambda  # imported by the few series that need it
 
-    def variation(ratio: np.ndarray) -> float:
-        return float(ratio.std(ddof=1) / ratio.mean())
-
-    return variation(sd / mean) < variation(sd)
+    return boxcox_lambda(np.asarray(y, dtype=np.float64), "guerrero", season_length=m,
+                         lower=0.0, upper=1.0) < 0.5
 
 
 def is_intermittent(y: np.ndarray) -> bool:
