@@ -274,10 +274,24 @@ def main(argv=None) -> int:
         sampler = threading.Thread(target=sample_rss, daemon=True)
         rss_before = _rss_mb(ours.pid)
         sampler.start()
-        mover = threading.Timer(args.seconds / 2, registry.promote, args=(v2,))
+        # After the move, /v1/model is asked every 0.1 s until v2 answers (at most 60 s): how
+        # long the reload takes under load (the model is loaded, compiled and checked first).
+        switched: dict = {}
+
+        def move() -> None:
+            registry.promote(v2)
+            moved = time.perf_counter()
+            while time.perf_counter() - moved < 60:
+                if _current_version(ours_port) == str(v2):
+                    switched["seconds"] = time.perf_counter() - moved
+                    return
+                time.sleep(0.1)
+
+        mover = threading.Timer(args.seconds / 2, move)
         mover.start()
         r["load_16"] = load(ours_port, "/v1/score", one, args.seconds)
         mover.join()
+        r["switch_seconds"] = switched.get("seconds")
         stop_sampling.set()
         sampler.join()
         r["rss_mb"] = {"before": rss_before, "max_during": max(rss or [rss_before]), "after": _rss_mb(ours.pid)}
@@ -341,7 +355,9 @@ def report(results: dict, args) -> None:
     print(f"{'stderr logged (to a file), KiB':34} {kib[0]:>12} {kib[1]:>14}")
     rss = ours["rss_mb"]
     print(f"\nours, {args.seconds:.0f} s load run with the champion moved {ours['alias_moved']} half way: "
-          f"{ours['load_16']['errors']} errors, now serving v{ours['version_after_move']}; "
+          f"{ours['load_16']['errors']} errors, serving v{ours['version_after_move']} when it ended ("
+          + (f"v2 answering {ours['switch_seconds']:.1f} s after the move" if ours.get("switch_seconds") is not None
+             else "v2 not answering within 60 s of the move") + "); "
           f"RSS {rss['before']:.0f} MB before, {rss['max_during']:.0f} MB max, {rss['after']:.0f} MB after "
           f"(load tool: {ours['load_16']['tool']}, workers: {args.workers})")
 
