@@ -11,9 +11,8 @@ from __future__ import annotations
 import functools
 import logging
 import math
-import threading
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from operator import itemgetter
 from typing import Any, Iterator, Protocol, Sequence
@@ -40,11 +39,14 @@ BYTES_MIN = 64
 CHECK_TOLERANCE = 1e-9
 PARALLEL_MIN = 256    # from this many leads, a boosting batch is walked on the walker threads
 WALKERS = 2           # threads walking trees (shared by every model of the process)
-# Where such a batch is cut into parts encoded, walked and answered in turn (shares of it); the
-# last part is walked in one run per walker. A smaller first part starts the walkers sooner,
-# but each part costs ~0.2 ms of encoding and ~0.15 ms of answering: simulated with the stage
-# costs measured, 2-5 parts were within 0.3 ms of each other, and this was the best or near.
-PARTS = (0.3,)
+# Where such a batch is cut into parts (shares of it): each part but the last is walked on a
+# walker thread while the ones after it are encoded, and the last on the answering thread
+# itself, which would otherwise wait (on the project's 2-core VM, a thread woken from a wait
+# took 1-2 ms to run again while the other core walked). Measured on the 1,000-lead sample
+# batch over HTTP, 8 rounds of 40 alternating with the walk on two walker threads: median p50
+# 20.3 vs 22.4 ms; in-process, first parts of 0.5-0.6 and (0.35, 0.7) were within noise of
+# each other, 0.7 was slower.
+PARTS = (0.6,)
 CACHED_TYPES = frozenset({str, float, int})  # value types whose reason texts are remembered
 TEXT_TYPES = (str, int, float, bool)         # the same, column by column (keyed per type there)
 # The constant parts of an answer's JSON (_answer_items), as orjson writes them.
@@ -93,10 +95,12 @@ class ModelMeta:
 
 def _chunks(start: int, X: np.ndarray, flags: list, ids: list, columns: dict | None,
             count: int) -> Iterator[tuple]:
-    """The encoded leads ``start`` on in ``count`` runs: (start, stop, X, flags, ids, columns)."""
+    """The encoded leads ``start`` on in ``count`` runs: (start, stop, X, flags, ids, columns,
+    last), ``last`` for the run that ends them."""
     for a, b in _bounds(X.shape[0], *(i / count for i in range(1, count))):
         yield (start + a, start + b, X[a:b], flags[a:b], ids[a:b],
-               {name: values[a:b] for name, values in columns.items()} if columns else columns)
+               {name: values[a:b] for name, values in columns.items()} if columns else columns,
+               b == X.shape[0])
 
 
 class _ColumnsGaveUp(Exception):
@@ -307,17 +311,15 @@ class LeadScorerModel:
         except _ColumnsGaveUp:  # a value the column path does not read: the batch lead by lead
             columns = {}
             X, flags, ids = self.records.encode(leads, columns=columns)  # or LeadValidationError
-            items = self._walk_and_answer(leads, _chunks(0, X, flags, ids, columns, WALKERS))
+            items = self._walk_and_answer(leads, _chunks(0, X, flags, ids, columns, len(PARTS) + 1))
         return b"[" + b",".join(items) + b"]"
 
     def _encoded_parts(self, leads: Sequence[Any]) -> Iterator[tuple]:
-        """(start, stop, X, flags, ids, columns) of each run of leads to walk: the parts of the
-        batch (PARTS) encoded by the column path when asked for, the last one in a run per
-        walker; raises _ColumnsGaveUp where that path gives up."""
+        """(start, stop, X, flags, ids, columns, last) of each part of the batch (PARTS), encoded
+        by the column path when asked for; raises _ColumnsGaveUp where that path gives up."""
         records = self.records
         matched, extra = records.match_fields(leads)
-        bounds = _bounds(len(leads), *PARTS)
-        for start, stop in bounds:
+        for start, stop in _bounds(len(leads), *PARTS):
             columns = {} if matched is leads else None  # renamed fields: answers read the leads
             encoded = encode_columns(records, matched[start:stop], None, columns)
             if encoded is None:
@@ -326,54 +328,35 @@ class LeadScorerModel:
             for i, named in extra.items():
                 if start <= i < stop:
                     flags[i - start] = named + flags[i - start]
-            yield from _chunks(start, X, flags, ids, columns, WALKERS if stop == len(leads) else 1)
+            yield start, stop, X, flags, ids, columns, stop == len(leads)
 
-    def _walk_and_answer(self, leads: Sequence[Any], parts: Iterator[tuple]) -> list[bytes]:
-        """Each part walked on a walker thread as soon as it is encoded; the answers of each
-        part (:meth:`_answer_items`), in lead order.
+    def _walk_and_answer(self, leads: Sequence[Any], runs: Iterator[tuple]) -> list[bytes]:
+        """Each run but the last walked on a walker thread as soon as it is encoded, the last on
+        this thread; then the answers of each run (:meth:`_answer_items`), in lead order.
 
-        The tree walk releases the GIL; encoding and building answers hold it. So this thread
-        encodes a part while the ones before are walked, and answers parts while later ones
-        are walked. A part is handed to a walker only when one is free (else this thread
-        would wait for it to start, see :meth:`_start_walk`): until then this thread answers
-        the oldest part, waiting for its walk if need be. That wait is also when a walker that
-        has finished gets the GIL back to return its result.
+        The tree walk releases the GIL; encoding and building answers hold it. So a walker
+        walks the first runs while this thread encodes the next ones, and this thread walks
+        the last run itself instead of waiting for a walker: both cores are busy from the end
+        of the first part's encoding to the end of the walks. A walker takes the GIL only to
+        start (when this thread yields it, at the latest at the switch interval) and to
+        return its arrays (while this thread walks, or waits for it).
         """
         out: list[bytes] = []
         walking: deque = deque()
-
-        def answer_oldest() -> None:
-            start, stop, flags, ids, columns, pending = walking.popleft()
-            z, contributions, top, values = pending.result()
-            out.append(self._answer_items(leads[start:stop], z, contributions, flags, ids, columns,
-                                          (top, values)))
-
-        for start, stop, X, flags, ids, columns in parts:
-            while sum(not w[-1].done() for w in walking) >= WALKERS:
-                answer_oldest()
-            walking.append((start, stop, flags, ids, columns, self._start_walk(X)))
-        while walking:
-            answer_oldest()
+        for start, stop, X, flags, ids, columns, last in runs:
+            if not last:
+                walking.append((start, stop, flags, ids, columns,
+                                _walkers().submit(raw_predict_top, self.trees, X, self.layout, self.scale,
+                                                  N_REASONS)))
+                continue
+            here = raw_predict_top(self.trees, X, self.layout, self.scale, N_REASONS)
+            walking.append((start, stop, flags, ids, columns, None))
+            while walking:
+                begin, end, part_flags, part_ids, part_columns, pending = walking.popleft()
+                z, contributions, top, values = here if pending is None else pending.result()
+                out.append(self._answer_items(leads[begin:end], z, contributions, part_flags, part_ids,
+                                              part_columns, (top, values)))
         return [items for items in out if items]
-
-    def _start_walk(self, X: np.ndarray) -> Future:
-        """``raw_predict_top`` of X's rows on a walker thread (logits, contributions and the
-        top reasons' columns and values, all in one compiled call, so that the walker takes
-        the GIL only to start and to return), returned once the walker has started.
-
-        A thread that wants the GIL while this one runs Python waits for the switch interval
-        (5 ms) before it is handed over; waiting here for the walker to start lets it take the
-        GIL at once and release it again inside the compiled walk.
-        """
-        started = threading.Event()
-
-        def walk() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-            started.set()
-            return raw_predict_top(self.trees, X, self.layout, self.scale, N_REASONS)
-
-        pending = _walkers().submit(walk)
-        started.wait()
-        return pending
 
     def _answers(self, leads: Sequence[Any], start: int, z: np.ndarray, contributions: np.ndarray,
                  flags: list, ids: list) -> list[dict]:

@@ -12,7 +12,7 @@ import pytest
 
 from scoring.reasons import format_value
 from scoring.service.columns import PLAIN_STAMP, _fixed_width_stamps
-from scoring.service.served import (PARALLEL_MIN, PARTS, WALKERS, LeadScorerModel, ModelMeta, ValueTexts,
+from scoring.service.served import (PARALLEL_MIN, PARTS, LeadScorerModel, ModelMeta, ValueTexts,
                                     _ColumnsGaveUp)
 from scoring.service.trees import HAVE_NUMBA, top_columns
 
@@ -101,7 +101,7 @@ def test_parts_walked_in_turn_give_the_one_thread_body(served, lead_frame):
     with pytest.raises(_ColumnsGaveUp):  # 5.0 as an id: the lead-by-lead path
         list(model._encoded_parts(float_ids))
     runs = [(start, stop) for start, stop, *_ in model._encoded_parts(odd)]
-    assert len(runs) == len(PARTS) + WALKERS  # the last part: one run per walker
+    assert len(runs) == len(PARTS) + 1
     assert [r[0] for r in runs[1:]] == [r[1] for r in runs[:-1]] and runs[-1][1] == len(odd)
     for batch in (records, odd, messy_records(records, seed=6), float_ids, records[:PARALLEL_MIN],
                   odd[:PARALLEL_MIN + 1]):
