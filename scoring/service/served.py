@@ -208,7 +208,6 @@ class LeadScorerModel:
         self.group_of = np.array([self.groups.index(f.group) for f in features], dtype=np.int64)
         self._text_caches: list[dict[tuple, str]] = [{} for _ in self.groups]
         self._texts = ValueTexts()
-        self._group_names = np.array(self.groups, dtype=object)
         self.family = scorer.model_.name
         calibrator = scorer.calibrator_
         self.scale = calibrator.a_ if calibrator.method == "sigmoid" else 1.0
@@ -478,7 +477,7 @@ class LeadScorerModel:
         reasons = np.full((n * k, 4), b"", dtype=object)
         if all_shown:
             reasons[order, 1] = made
-            reasons[:, 0] = np.tile(REASON_OPEN[[1] + [2] * (k - 1)], n)
+            reasons[:, 0] = np.tile(REASON_OPEN[np.minimum(np.arange(k), 1) + 1], n)  # {, },{, },{
             reasons[:, 2] = DIRECTION[1 + (values > 0).ravel().view(np.uint8)]
             reasons[:, 3] = _numbers(_round4(values).ravel())
         else:

@@ -78,6 +78,11 @@ def test_answers_as_bytes_equal_answers_lead_by_lead(served, lead_frame, family)
             expected = orjson.dumps(model._answers(batch, 0, z, few, flags, ids))
         assert b"[" + model._answer_items(batch, z, few, flags, ids, columns) + b"]" == expected
     assert model._answer_items([], z[:0], contributions[:0], [], [], {}) == b""
+    # A model of one or no input field: one reason or none per lead.
+    for width in (1, 0):
+        narrow = contributions[:, :width]
+        expected = orjson.dumps(model._answers(batch, 0, z, narrow, flags, ids))
+        assert b"[" + model._answer_items(batch, z, narrow, flags, ids, columns) + b"]" == expected
 
 
 def test_numbers_as_orjson_writes_them():
