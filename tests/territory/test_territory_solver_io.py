@@ -60,10 +60,20 @@ def _cbc_path() -> str:
         return pulp.PULP_CBC_CMD(msg=False).path
 
 
+@pytest.fixture
+def python_sigint():
+    """Python's own Ctrl-C handler for the test. A process started in the background by a
+    shell (``make test &``) inherits SIGINT ignored, and Python then installs no handler: a
+    SIGINT would be dropped, whatever the solver code does."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.skipif(not os.path.isdir("/proc/self/task"),
                     reason="counts the process's threads in /proc (Linux)")
 @pytest.mark.parametrize("engine,solver", ENGINES)
-def test_ctrl_c_stops_a_solve_at_once(engine, solver, monkeypatch):
+def test_ctrl_c_stops_a_solve_at_once(engine, solver, monkeypatch, python_sigint):
     accounts, reps = make_instance(1200, 20, 1, random_state=0)
     running, finished = threading.Event(), threading.Event()
     if solver == "highs":
