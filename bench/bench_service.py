@@ -282,7 +282,11 @@ def main(argv=None) -> int:
             registry.promote(v2)
             moved = time.perf_counter()
             while time.perf_counter() - moved < 60:
-                if _current_version(ours_port) == str(v2):
+                try:
+                    serving = _current_version(ours_port)
+                except (OSError, ValueError, KeyError):  # a refused or odd answer: ask again
+                    serving = None
+                if serving == str(v2):
                     switched["seconds"] = time.perf_counter() - moved
                     return
                 time.sleep(0.1)
