@@ -37,8 +37,8 @@ ROW_PATH_MAX = 8      # up to this many leads, the linear model is evaluated row
 # 0.29 vs 0.32, 64 0.27 vs 0.27, 300 1.05 vs 0.68.
 BYTES_MIN = 64
 CHECK_TOLERANCE = 1e-9
-PARALLEL_MIN = 256    # from this many leads, a boosting batch is walked on the walker threads
-WALKERS = 2           # threads walking trees (shared by every model of the process)
+PARALLEL_MIN = 256    # from this many leads, a boosting batch's first part is walked on a walker thread
+WALKERS = 2           # walker threads, shared by every model of the process (one per batch at a time)
 # Where such a batch is cut into parts (shares of it): each part but the last is walked on a
 # walker thread while the ones after it are encoded, and the last on the answering thread
 # itself, which would otherwise wait (on the project's 2-core VM, a thread woken from a wait
@@ -135,6 +135,13 @@ def _round4(values: np.ndarray) -> np.ndarray:
     for index in zip(*np.nonzero(near_tie)):
         out[index] = round(float(values[index]), 4)
     return out
+
+
+def _top_reasons(contributions: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(columns, values) of each row's ``k`` largest ``|contribution|``, largest first and
+    stable on ties, as ``scoring.reasons.top_reasons`` orders them."""
+    columns = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :k]
+    return columns, np.take_along_axis(contributions, columns, axis=1)
 
 
 def _numbers(values: np.ndarray) -> list[bytes]:
@@ -292,18 +299,24 @@ class LeadScorerModel:
 
     def score(self, leads: Sequence[Any]) -> list[dict]:
         """One answer per lead, in order; raises LeadValidationError for unreadable fields."""
-        return orjson.loads(self.score_json(leads))
+        answers = self._scored(leads)
+        return orjson.loads(answers) if isinstance(answers, bytes) else answers
 
     def score_json(self, leads: Sequence[Any]) -> bytes:
-        """:meth:`score`'s answers as the JSON array the endpoint sends. From BYTES_MIN leads
-        on, written as bytes (:meth:`_answer_items`): no dict per answer to make and dump."""
+        """:meth:`score`'s answers as the JSON array the endpoint sends."""
+        answers = self._scored(leads)
+        return answers if isinstance(answers, bytes) else orjson.dumps(answers)
+
+    def _scored(self, leads: Sequence[Any]) -> list[dict] | bytes:
+        """The answers as dicts under BYTES_MIN leads (:meth:`_answers`), else as their JSON
+        array written as bytes (:meth:`_answer_items`): no dict per answer to make and dump."""
         n = len(leads)
         if self.trees is None or n < PARALLEL_MIN:
             columns: dict = {}
             X, flags, ids = self.records.encode(leads, columns=columns)
             z, contributions = self._decide(X)
             if n < BYTES_MIN:
-                return orjson.dumps(self._answers(leads, 0, z, contributions, flags, ids))
+                return self._answers(leads, 0, z, contributions, flags, ids)
             return b"[" + self._answer_items(leads, z, contributions, flags, ids, columns) + b"]"
         try:
             items = self._walk_and_answer(leads, self._encoded_parts(leads))
@@ -370,8 +383,7 @@ class LeadScorerModel:
             tiers = self.scorer.tiers(scores).tolist()
         # As scoring.reasons.top_reasons: largest |contribution| first, stable order on ties;
         # near-zero and non-finite contributions are no reason.
-        top = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :N_REASONS]
-        values = contributions[np.arange(n)[:, None], top]
+        top, values = _top_reasons(contributions, N_REASONS)
         shown = (np.abs(values) >= 1e-9) & np.isfinite(values)
         shown_all = bool(shown.all())
         rounded = ([[round(v, 4) for v in row] for row in values.tolist()] if n <= ROW_PATH_MAX
@@ -435,8 +447,7 @@ class LeadScorerModel:
                           for s, t in zip(whole.tolist(), self.scorer.tiers(scores).tolist())]
         k = min(N_REASONS, contributions.shape[1])
         if top is None:
-            columns = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :k]
-            values = contributions[np.arange(n)[:, None], columns]
+            columns, values = _top_reasons(contributions, k)
         else:
             columns, values = top
         # Near-zero and non-finite contributions are no reason.
