@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 
 from scoring.encoder import HOUR_EPSILON
+from scoring.service.dates import date_table
 from scoring.service.hotpath import CACHE_SIZE, ID_FIELD, MAX_ID
 
 if TYPE_CHECKING:
@@ -116,7 +117,12 @@ def _plain_dates(values: Sequence[Any]) -> np.ndarray | None:
     return stamps.astype(np.int64) / 86_400e9
 
 
-def _numbers(encoder: "RecordEncoder", values: list, decimal: str | None = None) -> np.ndarray:
+def _numbers(encoder: "RecordEncoder", values: Sequence[Any], decimal: str | None = None) -> np.ndarray:
+    if isinstance(values, np.ndarray) and values.dtype == np.float64:  # read as floats already
+        if (np.abs(values) >= 1e300).any():
+            raise _GiveUp
+        return values
+    values = list(values)
     if set(map(type, values)) <= PLAIN_NUMBERS:
         try:
             column = np.array(values, dtype=np.float64)  # None -> NaN
@@ -171,14 +177,14 @@ def encode_columns(encoder: "RecordEncoder", leads: Sequence[Any], tables: dict 
         return None
 
 
-def _dates(encoder: "RecordEncoder", rule, leads: Sequence[Any], values: list, tables: dict) -> np.ndarray:
+def _dates(encoder: "RecordEncoder", rule, values: list, tables: dict) -> np.ndarray:
     """Days of a date field: plain ISO stamps by numpy, else each distinct text once."""
     column = _plain_dates(values)
     if column is not None:
         return column
     table = tables.get(rule.name)
     if table is None:
-        table = tables[rule.name] = encoder.date_table(rule, leads)
+        table = tables[rule.name] = date_table(values, rule.date_format, encoder.max_chars)
     column = np.empty(len(values))
     for i, value in enumerate(values):
         days = math.nan if value is None else table.get(value) if type(value) is str else None
@@ -188,8 +194,8 @@ def _dates(encoder: "RecordEncoder", rule, leads: Sequence[Any], values: list, t
     return column
 
 
-def _categories(encoder: "RecordEncoder", rule, values: list, X: np.ndarray) -> np.ndarray:
-    """A categorical field: its code (and frequency share) columns of X; returns the codes."""
+def _categories(encoder: "RecordEncoder", rule, values: list) -> tuple[list, list | None]:
+    """A categorical field's codes and (when the model has them) frequency shares."""
     codes, shares = rule.codes, rule.shares
     try:
         # One C loop per column when every value is a text (or null) seen before.
@@ -211,40 +217,69 @@ def _categories(encoder: "RecordEncoder", rule, values: list, X: np.ndarray) -> 
             else:
                 share.append(shares[value])
             code.append(found)
-    j = rule.first
-    X[:, j] = code
-    if rule.frequencies is not None:
-        X[:, j + 1] = share
-    return X[:, j]
+        if rule.frequencies is None:
+            share = None
+    return code, share
+
+
+def _spread(per_value: Sequence[Any], slot: np.ndarray | None) -> np.ndarray:
+    """Per lead, from per distinct value (``slot``: each lead's value; None: one per lead)."""
+    column = np.asarray(per_value, dtype=np.float64)
+    return column if slot is None else column[slot]
+
+
+def encode_distinct(encoder: "RecordEncoder", n: int,
+                    fields: Sequence[tuple[Sequence[Any], np.ndarray | None]],
+                    tables: dict | None = None) -> tuple[np.ndarray, list[list[str]]] | None:
+    """(matrix, flags) as :func:`encode_columns` gives them, from each input field's distinct
+    values: ``fields[r]`` is (values, slot) for rule r, ``slot[i]`` the index of lead i's value
+    in ``values`` (None: one value per lead, in lead order; a number or date field's values
+    may be a float64 array of numbers or days since 1970, NaN for missing). Each distinct value is converted once, then spread to the
+    leads. None: a value this path does not read (the lead-by-lead path says which)."""
+    try:
+        return _encode_fields(encoder, n, fields, {} if tables is None else tables)
+    except _GiveUp:
+        return None
 
 
 def _encode(encoder: "RecordEncoder", leads: Sequence[Any], tables: dict,
             columns: dict | None = None) -> tuple:
-    n = len(leads)
     if set(map(type, leads)) != {dict}:
         raise _GiveUp
-    rules = encoder.rules
-    gathered = _gather(leads, [ID_FIELD] + [rule.name for rule in rules])
+    gathered = _gather(leads, [ID_FIELD] + encoder.rule_names)
     ids = _ids(gathered[0], min(encoder.max_chars, 256))
+    if columns is not None:
+        columns.update(zip(encoder.rule_names, gathered[1:]))
+    X, flags = _encode_fields(encoder, len(leads), [(values, None) for values in gathered[1:]], tables)
+    return X, flags, ids
+
+
+def _encode_fields(encoder: "RecordEncoder", n: int, fields: Sequence[tuple[Sequence[Any], np.ndarray | None]],
+                   tables: dict) -> tuple[np.ndarray, list[list[str]]]:
+    rules = encoder.rules
     X = np.empty((n, encoder.n_features), dtype=np.float64)
     # Each rule's values as read (codes, numbers, days; NaN = missing): the flags come from it.
     read = np.empty((len(rules), n), dtype=np.float64)
     dates = []
     time_days = np.full(n, np.nan)
-    if columns is not None:
-        columns.update(zip(encoder.rule_names, gathered[1:]))
-    for r, (rule, values) in enumerate(zip(rules, gathered[1:])):
+    for r, (rule, (values, slot)) in enumerate(zip(rules, fields)):
         j = rule.first
         if rule.kind == "categorical":
-            read[r] = _categories(encoder, rule, list(values), X)
+            code, share = _categories(encoder, rule, list(values))
+            X[:, j] = read[r] = _spread(code, slot)
+            if share is not None:
+                X[:, j + 1] = _spread(share, slot)
             continue
         if rule.kind == "numeric":
-            column = _numbers(encoder, list(values), rule.decimal)
+            column = _numbers(encoder, values, rule.decimal)
         elif rule.kind == "boolean":
-            column = np.array(_cached(encoder, rule, values,
-                                      lambda v: math.nan if v is None else encoder._boolean(v)), dtype=np.float64)
+            column = _cached(encoder, rule, values, lambda v: math.nan if v is None else encoder._boolean(v))
+        elif isinstance(values, np.ndarray) and values.dtype == np.float64:  # days read already
+            column = values
         else:
-            column = _dates(encoder, rule, leads, values, tables)
+            column = _dates(encoder, rule, list(values), tables)
+        column = _spread(column, slot)
+        if rule.kind == "date":
             dates.append((rule, column))
             if rule.name == encoder.time_col:
                 time_days = column
@@ -262,7 +297,7 @@ def _encode(encoder: "RecordEncoder", leads: Sequence[Any], tables: dict,
         X[:, j] = np.mod(floor + 3.0, 7.0)
         if rule.with_hour:
             X[:, j + 1] = np.floor((days - floor) * 24.0 + HOUR_EPSILON)
-    return X, _flags(encoder, read), ids
+    return X, _flags(encoder, read)
 
 
 def _flags(encoder: "RecordEncoder", read: np.ndarray) -> list[list[str]]:

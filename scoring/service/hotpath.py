@@ -184,6 +184,9 @@ class RecordEncoder:
         # For the column path's flags: each rule's name, and its number of known categories
         # (codes from it on are "other"; no code reaches infinity).
         self.rule_names = [rule.name for rule in self.rules]
+        # Every field a lead may carry under its own name: the id, the inputs, the other fields
+        # of the training export (the order scoring.service.scan reads them in).
+        self.field_names = [ID_FIELD, *self.rule_names, *sorted(self.known - {ID_FIELD, *self.rule_names})]
         self.levels_per_rule = np.array([len(rule.levels) if rule.kind == "categorical" else np.inf
                                          for rule in self.rules], dtype=np.float64)
 

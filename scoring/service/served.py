@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import logging
 import math
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from operator import itemgetter
@@ -21,9 +20,12 @@ import numpy as np
 import orjson
 
 from scoring.reasons import MAX_VALUE_CHARS, format_value
-from scoring.service.columns import encode_columns
+from scoring.service.columns import encode_columns, encode_distinct
 from scoring.service.hotpath import CACHE_SIZE, ID_FIELD, RecordEncoder, clean_text
 from scoring.service.linear import LinearRowPath
+from scoring.service.scan import FieldValues, read_batch
+from scoring.service.writer import HAVE_NUMBA as HAVE_WRITER
+from scoring.service.writer import Pieces, write_answers
 from scoring.service.trees import (HAVE_NUMBA, pack_hgb, raw_predict_top, raw_predict_with_drops,
                                    reference_layout)
 
@@ -101,6 +103,11 @@ def _chunks(start: int, X: np.ndarray, flags: list, ids: list, columns: dict | N
         yield (start + a, start + b, X[a:b], flags[a:b], ids[a:b],
                {name: values[a:b] for name, values in columns.items()} if columns else columns,
                b == X.shape[0])
+
+
+def _id_json(ids: Sequence[Any] | Pieces) -> list[bytes]:
+    """The lead ids as JSON (``Pieces``: as the request's body wrote them)."""
+    return ids.tolist() if isinstance(ids, Pieces) else list(map(orjson.dumps, ids))
 
 
 class _ColumnsGaveUp(Exception):
@@ -224,6 +231,7 @@ class LeadScorerModel:
         self._score_tier = np.empty(101, dtype=object)  # the same, as the answer's JSON
         self._score_tier[:] = [b',"score":%d,"tier":%b,"reasons":[' % (s, orjson.dumps(t))
                                for s, t in enumerate(self._tier_of_score.tolist())]
+        self._score_tier_pieces = Pieces.of(self._score_tier.tolist())
         self._feature_keys = [b'"feature":' + orjson.dumps(g) + b',"value":' for g in self.groups]
         self._heads: list[dict[str, bytes]] = [{} for _ in self.groups]
         self.trees = None
@@ -307,6 +315,37 @@ class LeadScorerModel:
         answers = self._scored(leads)
         return answers if isinstance(answers, bytes) else orjson.dumps(answers)
 
+    def score_body(self, body: bytes, max_batch: int) -> tuple[bytes, int] | None:
+        """(:meth:`score_json` of the body's leads, their number) for a request body read by
+        :func:`scoring.service.scan.read_batch`, straight into columns: no dict per lead. None
+        where that reader or the column path gives up, and for batches under BYTES_MIN leads:
+        the caller then parses the body and calls :meth:`score_json` (same bytes, tested)."""
+        records = self.records
+        batch = read_batch(body, records.field_names, range(1, len(records.rules) + 1), max_batch)
+        if batch is None or batch.n < BYTES_MIN:
+            return None
+        spans = batch.plain_texts(0, min(records.max_chars, 256))
+        if spans is None:  # ids the column path would check or convert lead by lead
+            return None
+        fields: list[tuple] = []
+        for f, rule in enumerate(records.rules, start=1):
+            read = (batch.floats(f) if rule.kind == "numeric" else batch.days(f) if rule.kind == "date"
+                    else None)
+            fields.append((read, None) if read is not None else batch.distinct(f))
+        # Each input's values for the reasons, made for the leads whose reason it is.
+        columns = {rule.name: batch.values(f) for f, rule in enumerate(records.rules, start=1)}
+        encoded = encode_distinct(records, batch.n, fields)
+        if encoded is None:
+            return None
+        X, flags = encoded
+        n = batch.n
+        ids = Pieces(np.frombuffer(body, dtype=np.uint8), *spans)  # as the body wrote them
+        if self.trees is None or n < PARALLEL_MIN:
+            z, contributions = self._decide(X)
+            return b"[" + self._answer_items(range(n), z, contributions, flags, ids, columns) + b"]", n
+        items = self._walk_and_answer(range(n), _chunks(0, X, flags, ids, columns, len(PARTS) + 1))
+        return b"[" + b",".join(items) + b"]", n
+
     def _scored(self, leads: Sequence[Any]) -> list[dict] | bytes:
         """The answers as dicts under BYTES_MIN leads (:meth:`_answers`), else as their JSON
         array written as bytes (:meth:`_answer_items`): no dict per answer to make and dump."""
@@ -344,30 +383,34 @@ class LeadScorerModel:
 
     def _walk_and_answer(self, leads: Sequence[Any], runs: Iterator[tuple]) -> list[bytes]:
         """Each run but the last walked on a walker thread as soon as it is encoded, the last on
-        this thread; then the answers of each run (:meth:`_answer_items`), in lead order.
+        this thread, which then answers it (:meth:`_answer_items`) before the others; the
+        answers in lead order.
 
         The tree walk releases the GIL; encoding and building answers hold it. So a walker
         walks the first runs while this thread encodes the next ones, and this thread walks
         the last run itself instead of waiting for a walker: both cores are busy from the end
-        of the first part's encoding to the end of the walks. A walker takes the GIL only to
-        start (when this thread yields it, at the latest at the switch interval) and to
-        return its arrays (while this thread walks, or waits for it).
+        of the first part's encoding to the end of the walks. Answering its own run first
+        gives the walker that much longer before its result is needed (a thread waiting for
+        it sleeps, and was measured to take 1-2 ms to wake on the project's VM). A walker
+        takes the GIL only to start (when this thread yields it, at the latest at the switch
+        interval) and to return its arrays.
         """
-        out: list[bytes] = []
-        walking: deque = deque()
+        walking: list[tuple] = []
+        own = b""
         for start, stop, X, flags, ids, columns, last in runs:
             if not last:
                 walking.append((start, stop, flags, ids, columns,
                                 _walkers().submit(raw_predict_top, self.trees, X, self.layout, self.scale,
                                                   N_REASONS)))
                 continue
-            here = raw_predict_top(self.trees, X, self.layout, self.scale, N_REASONS)
-            walking.append((start, stop, flags, ids, columns, None))
-            while walking:
-                begin, end, part_flags, part_ids, part_columns, pending = walking.popleft()
-                z, contributions, top, values = here if pending is None else pending.result()
-                out.append(self._answer_items(leads[begin:end], z, contributions, part_flags, part_ids,
-                                              part_columns, (top, values)))
+            z, contributions, top, values = raw_predict_top(self.trees, X, self.layout, self.scale, N_REASONS)
+            own = self._answer_items(leads[start:stop], z, contributions, flags, ids, columns, (top, values))
+        out = []
+        for begin, end, part_flags, part_ids, part_columns, pending in walking:
+            z, contributions, top, values = pending.result()
+            out.append(self._answer_items(leads[begin:end], z, contributions, part_flags, part_ids,
+                                          part_columns, (top, values)))
+        out.append(own)
         return [items for items in out if items]
 
     def _answers(self, leads: Sequence[Any], start: int, z: np.ndarray, contributions: np.ndarray,
@@ -441,7 +484,7 @@ class LeadScorerModel:
         scores = np.rint(100 * p)
         whole = scores.astype(np.int64)
         if 0 <= scores.min() and scores.max() <= 100:  # (False for NaN)
-            score_tier = self._score_tier[whole].tolist()
+            score_tier = None if HAVE_WRITER else self._score_tier[whole].tolist()
         else:
             score_tier = [b',"score":' + orjson.dumps(s) + b',"tier":' + orjson.dumps(t) + b',"reasons":['
                           for s, t in zip(whole.tolist(), self.scorer.tiers(scores).tolist())]
@@ -453,6 +496,7 @@ class LeadScorerModel:
         # Near-zero and non-finite contributions are no reason.
         shown = (np.abs(values) >= 1e-9) & np.isfinite(values)
         all_shown = bool(shown.all())
+        picked = None
         if all_shown:
             fields, lead_of = columns.ravel(), np.repeat(np.arange(n), k)
         else:
@@ -462,26 +506,43 @@ class LeadScorerModel:
         # a lead's reasons); ``heads[order[q]]`` is the q-th made.
         order = np.argsort(fields, kind="stable")
         made: list[bytes] = []
+        made_at = np.empty(len(fields), dtype=np.int64)  # per reason in ``order``: its text in made
         ends = np.cumsum(np.bincount(fields, minlength=len(self.groups))).tolist()
         first = 0
         for g, end in enumerate(ends):
             if end == first:
                 continue
             name = self.groups[g]
-            rows = lead_of[order[first:end]].tolist()
             column = raw.get(name) if raw is not None else None
+            if isinstance(column, FieldValues) and column.repeats:
+                # Read from the body: each distinct value of the field among these reasons once.
+                values_of, slot = column.distinct()
+                needed, inverse = np.unique(slot[lead_of[order[first:end]]], return_inverse=True)
+                made_at[first:end] = len(made) + inverse
+                made += self._reason_heads(g, self._texts.column(list(map(values_of.__getitem__,
+                                                                          needed.tolist()))))
+                first = end
+                continue
+            rows = lead_of[order[first:end]].tolist()
             if column is None:
                 chosen = [leads[j].get(name) for j in rows]
+            elif isinstance(column, FieldValues):
+                chosen = column.pick(rows)
             else:
                 chosen = [column[rows[0]]] if len(rows) == 1 else itemgetter(*rows)(column)
+            made_at[first:end] = np.arange(len(made), len(made) + len(rows))
             made += self._reason_heads(g, self._texts.column(chosen))
             first = end
+        if HAVE_WRITER:
+            return self._write_items(ids, p, whole, score_tier, shown, values, all_shown, order, picked, made,
+                                     made_at, flags, k)
+        made = np.array(made, dtype=object)[made_at]
         # One row of parts per answer; a reason is 4 parts (empty when not shown).
         width = 7 + 4 * k
         parts = np.empty((n, width), dtype=object)
         parts[:, 0] = OPEN_NEXT
         parts[0, 0] = OPEN_FIRST
-        parts[:, 1] = list(map(orjson.dumps, ids))
+        parts[:, 1] = _id_json(ids)
         parts[:, 2] = PROBABILITY
         parts[:, 3] = _numbers(p)
         parts[:, 4] = score_tier
@@ -501,6 +562,34 @@ class LeadScorerModel:
         parts[:, width - 2] = FLAGS[shown.any(axis=1).view(np.uint8)] if k else FLAGS[0]
         parts[:, width - 1] = [orjson.dumps(f) if f else NO_FLAGS for f in flags]
         return b"".join(parts.ravel().tolist()) + b"}"
+
+    def _write_items(self, ids: Sequence[Any], p: np.ndarray, whole: np.ndarray, score_tier: list | None,
+                     shown: np.ndarray, values: np.ndarray, all_shown: bool, order: np.ndarray,
+                     picked: np.ndarray | None, made: list[bytes], made_at: np.ndarray, flags: list,
+                     k: int) -> bytes:
+        """:meth:`_answer_items`' bytes by :func:`scoring.service.writer.write_answers`: the
+        same pieces, copied into one buffer by a compiled loop instead of joined as objects."""
+        n = len(p)
+        if score_tier is None:  # every score 0-100: the model's table of them
+            tiers, score_index = self._score_tier_pieces, whole
+        else:
+            tiers, score_index = Pieces.of(score_tier), np.arange(n)
+        head_index = np.zeros(n * k, dtype=np.int64)
+        contribution_index = np.zeros(n * k, dtype=np.int64)
+        if all_shown:
+            head_index[order] = made_at
+            contribution_index[:] = np.arange(n * k)
+            rounded = _round4(values).ravel()
+        else:
+            head_index[picked[order]] = made_at
+            contribution_index[picked] = np.arange(len(picked))
+            rounded = _round4(values.ravel()[picked])
+        dump = functools.partial(orjson.dumps, option=orjson.OPT_SERIALIZE_NUMPY)
+        return write_answers(
+            ids if isinstance(ids, Pieces) else Pieces.of(_id_json(ids)), Pieces.of_array(dump(np.ascontiguousarray(p))),
+            tiers, score_index, np.ascontiguousarray(shown[:, :k]), np.ascontiguousarray(values > 0),
+            Pieces.of(made), head_index.reshape(n, k), Pieces.of_array(dump(np.ascontiguousarray(rounded))),
+            contribution_index.reshape(n, k), Pieces.of([orjson.dumps(f) if f else NO_FLAGS for f in flags]))
 
     def _reason_heads(self, group: int, texts: list[str]) -> list[bytes]:
         """'"feature":<name>,"value":<text>' (JSON) for each text of a field, remembered per

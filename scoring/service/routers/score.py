@@ -41,11 +41,21 @@ def _answer(model: Any, leads: list) -> tuple[bytes, int]:
         scores, n = orjson.dumps(scores), len(scores)
     else:
         n = len(leads)  # one answer per lead
+    return _envelope(model, scores), n
+
+
+def _envelope(model: Any, scores: bytes) -> bytes:
     head = orjson.dumps({"model": {"name": model.name, "version": str(model.version)}})
-    return head[:-1] + b',"scores":' + scores + b"}", n
+    return head[:-1] + b',"scores":' + scores + b"}"
 
 
 def _parse_and_answer(model: Any, body: bytes, max_batch: int) -> tuple[bytes, int]:
+    # A model that reads a batch's body itself (LeadScorerModel.score_body: columns straight
+    # from the bytes, no dict per lead) answers here unless its reader gives up on the body.
+    read = getattr(model, "score_body", None)
+    answered = read(body, max_batch) if read is not None else None
+    if answered is not None:
+        return _envelope(model, answered[0]), answered[1]
     return _answer(model, leads_of(parse_json(body), max_batch))
 
 
