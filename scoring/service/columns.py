@@ -230,16 +230,18 @@ def _spread(per_value: Sequence[Any], slot: np.ndarray | None) -> np.ndarray:
 
 def encode_distinct(encoder: "RecordEncoder", n: int,
                     fields: Sequence[tuple[Sequence[Any], np.ndarray | None]],
-                    tables: dict | None = None) -> tuple[np.ndarray, list[list[str]]] | None:
+                    tables: dict | None = None) -> tuple[np.ndarray, "FlagSets | list[list[str]]"] | None:
     """(matrix, flags) as :func:`encode_columns` gives them, from each input field's distinct
     values: ``fields[r]`` is (values, slot) for rule r, ``slot[i]`` the index of lead i's value
     in ``values`` (None: one value per lead, in lead order; a number or date field's values
     may be a float64 array of numbers or days since 1970, NaN for missing). Each distinct value is converted once, then spread to the
-    leads. None: a value this path does not read (the lead-by-lead path says which)."""
+    leads. None: a value this path does not read (the lead-by-lead path says which). The flags
+    come as :class:`FlagSets` (lists when the model has more than 31 inputs)."""
     try:
-        return _encode_fields(encoder, n, fields, {} if tables is None else tables)
+        X, read = _encode_fields(encoder, n, fields, {} if tables is None else tables)
     except _GiveUp:
         return None
+    return X, flag_sets(encoder, read)
 
 
 def _encode(encoder: "RecordEncoder", leads: Sequence[Any], tables: dict,
@@ -250,12 +252,13 @@ def _encode(encoder: "RecordEncoder", leads: Sequence[Any], tables: dict,
     ids = _ids(gathered[0], min(encoder.max_chars, 256))
     if columns is not None:
         columns.update(zip(encoder.rule_names, gathered[1:]))
-    X, flags = _encode_fields(encoder, len(leads), [(values, None) for values in gathered[1:]], tables)
-    return X, flags, ids
+    X, read = _encode_fields(encoder, len(leads), [(values, None) for values in gathered[1:]], tables)
+    return X, _flags(encoder, read), ids
 
 
 def _encode_fields(encoder: "RecordEncoder", n: int, fields: Sequence[tuple[Sequence[Any], np.ndarray | None]],
-                   tables: dict) -> tuple[np.ndarray, list[list[str]]]:
+                   tables: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(matrix, each rule's values as read per lead: codes, numbers, days; NaN = missing)."""
     rules = encoder.rules
     X = np.empty((n, encoder.n_features), dtype=np.float64)
     # Each rule's values as read (codes, numbers, days; NaN = missing): the flags come from it.
@@ -297,7 +300,46 @@ def _encode_fields(encoder: "RecordEncoder", n: int, fields: Sequence[tuple[Sequ
         X[:, j] = np.mod(floor + 3.0, 7.0)
         if rule.with_hour:
             X[:, j + 1] = np.floor((days - floor) * 24.0 + HOUR_EPSILON)
-    return X, _flags(encoder, read)
+    return X, read
+
+
+class FlagSets:
+    """Each lead's flags as one of the batch's distinct flag lists: ``lists[index[i]]`` for lead
+    i (a batch has few: the same fields go missing together). Slices stay FlagSets."""
+
+    __slots__ = ("lists", "index")
+
+    def __init__(self, lists: list[list[str]], index: np.ndarray):
+        self.lists, self.index = lists, index
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return FlagSets(self.lists, self.index[i])
+        return self.lists[self.index[i]]
+
+    def __iter__(self):
+        return map(self.lists.__getitem__, self.index.tolist())
+
+
+def flag_sets(encoder: "RecordEncoder", read: np.ndarray) -> FlagSets | list[list[str]]:
+    """:func:`_flags` as :class:`FlagSets`: each lead's flags as a code of two bits per rule
+    (missing, unknown category), each distinct code made into its list once. Lists lead by
+    lead when the code does not fit an int64 (more than 31 rules)."""
+    rules, n = read.shape
+    if rules > 31:
+        return _flags(encoder, read)
+    missing = np.isnan(read)
+    unknown = read >= encoder.levels_per_rule[:, None]  # NaN compares False
+    state = missing.view(np.uint8) + 2 * unknown.view(np.uint8)
+    codes = (state.T.astype(np.int64) << (2 * np.arange(rules, dtype=np.int64))).sum(axis=1)
+    distinct, first, index = np.unique(codes, return_index=True, return_inverse=True)
+    names = encoder.rule_names
+    lists = [[("missing:" if missing[r, i] else "unknown_category:") + names[r]
+              for r in np.flatnonzero(state[:, i]).tolist()] for i in first.tolist()]
+    return FlagSets(lists, index.reshape(-1))
 
 
 def _flags(encoder: "RecordEncoder", read: np.ndarray) -> list[list[str]]:

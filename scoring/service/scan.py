@@ -33,6 +33,7 @@ ABSENT, NULL, TEXT, TEXT_OTHER, INT, FLOAT, NUMBER_OTHER, TRUE, FALSE, NESTED = 
 # TEXT: ASCII without escapes (the bytes are the value); TEXT_OTHER: escapes or UTF-8, valid.
 # INT / FLOAT: exact value in ``numbers``; NUMBER_OTHER: valid, read by orjson when needed.
 GAVE_UP = -1
+MAX_NESTING = 256  # a value nested deeper is left to orjson (no lead field is)
 POW10 = np.array([10.0 ** k for k in range(23)])  # exact doubles up to 1e22
 MANTISSA_MAX = 2 ** 53
 # Bytes inside a string: 0 plain ASCII, 1 anything to look at (quote, backslash, control, UTF-8).
@@ -61,6 +62,7 @@ class ScannedBatch:
         self.n = kind.shape[0]
         self.census = _census(kind)  # (fields, kinds): how many leads have each kind
         self._distinct: dict[int, tuple[list, np.ndarray]] = {}
+        self._repeats: dict[int, bool] = {}
 
     def _only(self, f: int, kinds: np.ndarray) -> bool:
         return not self.census[f, ~kinds].any()
@@ -129,19 +131,32 @@ class ScannedBatch:
     def _values_at(self, f: int, rows: np.ndarray) -> list:
         kind = self.kind[rows, f]
         numbers = self.numbers[rows, f]
-        out = numbers.tolist()  # right for FLOAT; the other kinds are replaced below
         census = self.census[f]
-        if census[INT]:
-            for q in np.flatnonzero(kind == INT).tolist():
-                out[q] = int(numbers[q])
+        if not census[INT]:
+            out = numbers.tolist()  # right for FLOAT; the other kinds are replaced below
+        else:
+            ints = kind == INT
+            values = numbers.astype(object)
+            values[ints] = numbers[ints].astype(np.int64).astype(object)
+            out = values.tolist()
         if census[FLOAT] + census[INT] < self.n:
-            body, start, end = self.body, self.start[rows, f], self.end[rows, f]
+            body, start, end = self.body, self.start[rows, f].tolist(), self.end[rows, f].tolist()
             for q in np.flatnonzero((kind != FLOAT) & (kind != INT)).tolist():
                 k = kind[q]
                 out[q] = (None if k == ABSENT or k == NULL else
                           body[start[q]:end[q]].decode("ascii") if k == TEXT else
                           orjson.loads(self.token(int(rows[q]), f)))
         return out
+
+    def repeats(self, f: int) -> bool:
+        """Whether field ``f``'s values are mostly repeats: at most one distinct value per four
+        leads, and no plain number (numbers are never looked up as distinct values)."""
+        found = self._repeats.get(f)
+        if found is None:
+            census = self.census[f]
+            distinct = int(np.count_nonzero(self.first[:, f] == np.arange(self.n)))
+            found = self._repeats[f] = not (census[INT] or census[FLOAT]) and distinct <= self.n // 4
+        return found
 
     def values(self, f: int) -> "FieldValues":
         return FieldValues(self, f, 0, self.n)
@@ -160,23 +175,20 @@ class FieldValues:
         return self.hi - self.lo
 
     def __getitem__(self, part: slice) -> "FieldValues":
-        start, stop, _ = part.indices(len(self))
-        return FieldValues(self.batch, self.field, self.lo + start, self.lo + stop)
+        """A run of the leads, as a list slices: ``[a:b]`` only (a step is refused)."""
+        start, stop, step = part.indices(len(self))
+        if step != 1:
+            raise ValueError("FieldValues are sliced into runs of leads: no step")
+        return FieldValues(self.batch, self.field, self.lo + start, self.lo + max(start, stop))
 
     def pick(self, rows: Sequence[int]) -> list:
         return self.batch.pick(self.field, np.asarray(rows, dtype=np.int64) + self.lo)
 
     @property
     def repeats(self) -> bool:
-        """Whether the field's values are mostly repeats (at most one distinct value per four
-        leads of the batch): then they are best read once each (:meth:`distinct`), else lead by
-        lead (:meth:`pick`). Plain numbers are never looked up as distinct values."""
-        batch, f = self.batch, self.field
-        census = batch.census[f]
-        if census[INT] or census[FLOAT]:
-            return False
-        first = batch.first[:, f]
-        return int(np.count_nonzero(first == np.arange(batch.n))) <= batch.n // 4
+        """Whether the field's values are best read once each (:meth:`distinct`) rather than
+        lead by lead (:meth:`pick`): see ScannedBatch.repeats."""
+        return self.batch.repeats(self.field)
 
     def distinct(self) -> tuple[list, np.ndarray]:
         """The field's distinct values in the whole batch, and the slot of each lead of the run."""
@@ -371,7 +383,9 @@ if numba is not None:
     @_jit
     def _nested(buf, i):
         """Index after the object or array opening at ``i`` (brackets counted, strings skipped);
-        -1 if it does not close. orjson checks the rest (see read_batch)."""
+        -1 if it does not close or nests deeper than MAX_NESTING. orjson checks the rest (see
+        read_batch), value by value: a value alone is less deep than in the body, and orjson
+        refuses a body nested past its limit (1,024), so the reader stops far below it."""
         n = buf.shape[0]
         depth = 0
         j = i
@@ -384,6 +398,8 @@ if numba is not None:
                 continue
             if c == 123 or c == 91:
                 depth += 1
+                if depth > MAX_NESTING:
+                    return -1
             elif c == 125 or c == 93:
                 depth -= 1
                 if depth == 0:

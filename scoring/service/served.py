@@ -20,7 +20,7 @@ import numpy as np
 import orjson
 
 from scoring.reasons import MAX_VALUE_CHARS, format_value
-from scoring.service.columns import encode_columns, encode_distinct
+from scoring.service.columns import FlagSets, encode_columns, encode_distinct
 from scoring.service.hotpath import CACHE_SIZE, ID_FIELD, RecordEncoder, clean_text
 from scoring.service.linear import LinearRowPath
 from scoring.service.scan import FieldValues, read_batch
@@ -49,6 +49,9 @@ WALKERS = 2           # walker threads, shared by every model of the process (on
 # 20.3 vs 22.4 ms; in-process, first parts of 0.5-0.6 and (0.35, 0.7) were within noise of
 # each other, 0.7 was slower.
 PARTS = (0.6,)
+# A batch read from its body (score_body) is encoded at once: a walker thread walks this share
+# of it while the answering thread walks and answers the rest.
+WALKER_SHARE = 0.5
 CACHED_TYPES = frozenset({str, float, int})  # value types whose reason texts are remembered
 TEXT_TYPES = (str, int, float, bool)         # the same, column by column (keyed per type there)
 # The constant parts of an answer's JSON (_answer_items), as orjson writes them.
@@ -96,13 +99,21 @@ class ModelMeta:
 
 
 def _chunks(start: int, X: np.ndarray, flags: list, ids: list, columns: dict | None,
-            count: int) -> Iterator[tuple]:
-    """The encoded leads ``start`` on in ``count`` runs: (start, stop, X, flags, ids, columns,
-    last), ``last`` for the run that ends them."""
-    for a, b in _bounds(X.shape[0], *(i / count for i in range(1, count))):
+            shares: Sequence[float]) -> Iterator[tuple]:
+    """The encoded leads ``start`` on in runs cut at ``shares`` of them: (start, stop, X, flags,
+    ids, columns, last), ``last`` for the run that ends them."""
+    for a, b in _bounds(X.shape[0], *shares):
         yield (start + a, start + b, X[a:b], flags[a:b], ids[a:b],
                {name: values[a:b] for name, values in columns.items()} if columns else columns,
                b == X.shape[0])
+
+
+def _flag_pieces(flags: Sequence[list[str]] | FlagSets) -> Pieces:
+    """Each lead's flags as JSON (each distinct list of FlagSets dumped once)."""
+    if isinstance(flags, FlagSets):
+        unique = Pieces.of([orjson.dumps(f) if f else NO_FLAGS for f in flags.lists])
+        return Pieces(unique.data, unique.starts[flags.index], unique.stops[flags.index])
+    return Pieces.of([orjson.dumps(f) if f else NO_FLAGS for f in flags])
 
 
 def _id_json(ids: Sequence[Any] | Pieces) -> list[bytes]:
@@ -343,7 +354,7 @@ class LeadScorerModel:
         if self.trees is None or n < PARALLEL_MIN:
             z, contributions = self._decide(X)
             return b"[" + self._answer_items(range(n), z, contributions, flags, ids, columns) + b"]", n
-        items = self._walk_and_answer(range(n), _chunks(0, X, flags, ids, columns, len(PARTS) + 1))
+        items = self._walk_and_answer(range(n), _chunks(0, X, flags, ids, columns, (WALKER_SHARE,)))
         return b"[" + b",".join(items) + b"]", n
 
     def _scored(self, leads: Sequence[Any]) -> list[dict] | bytes:
@@ -362,7 +373,7 @@ class LeadScorerModel:
         except _ColumnsGaveUp:  # a value the column path does not read: the batch lead by lead
             columns = {}
             X, flags, ids = self.records.encode(leads, columns=columns)  # or LeadValidationError
-            items = self._walk_and_answer(leads, _chunks(0, X, flags, ids, columns, len(PARTS) + 1))
+            items = self._walk_and_answer(leads, _chunks(0, X, flags, ids, columns, PARTS))
         return b"[" + b",".join(items) + b"]"
 
     def _encoded_parts(self, leads: Sequence[Any]) -> Iterator[tuple]:
@@ -584,12 +595,17 @@ class LeadScorerModel:
             head_index[picked[order]] = made_at
             contribution_index[picked] = np.arange(len(picked))
             rounded = _round4(values.ravel()[picked])
-        dump = functools.partial(orjson.dumps, option=orjson.OPT_SERIALIZE_NUMPY)
-        return write_answers(
-            ids if isinstance(ids, Pieces) else Pieces.of(_id_json(ids)), Pieces.of_array(dump(np.ascontiguousarray(p))),
-            tiers, score_index, np.ascontiguousarray(shown[:, :k]), np.ascontiguousarray(values > 0),
-            Pieces.of(made), head_index.reshape(n, k), Pieces.of_array(dump(np.ascontiguousarray(rounded))),
-            contribution_index.reshape(n, k), Pieces.of([orjson.dumps(f) if f else NO_FLAGS for f in flags]))
+        id_pieces = ids if isinstance(ids, Pieces) else Pieces.of(_id_json(ids))
+        probabilities = Pieces.of_array(orjson.dumps(np.ascontiguousarray(p), option=orjson.OPT_SERIALIZE_NUMPY))
+        contributions = Pieces.of_array(orjson.dumps(np.ascontiguousarray(rounded),
+                                                     option=orjson.OPT_SERIALIZE_NUMPY))
+        heads = Pieces.of(made)
+        flag_pieces = _flag_pieces(flags)
+        shown = np.ascontiguousarray(shown[:, :k])
+        positive = np.ascontiguousarray(values > 0)
+        return write_answers(id_pieces, probabilities, tiers, score_index, shown, positive, heads,
+                             head_index.reshape(n, k), contributions, contribution_index.reshape(n, k),
+                             flag_pieces)
 
     def _reason_heads(self, group: int, texts: list[str]) -> list[bytes]:
         """'"feature":<name>,"value":<text>' (JSON) for each text of a field, remembered per
