@@ -1,6 +1,7 @@
 """Where a scoring batch's time goes inside the server: the body reader against the parse path.
 
     python -m bench.bench_batch_path [--rounds 60] [--candidates gradient_boosting] [--leads 20000]
+                                     [--walker-shares 0.5,0.6,0.7]
 
 In-process, without HTTP: the model and the 1,000-lead batch ``bench_service`` serves (sample CRM,
 seed 3; the scorer fitted on 90 % of it, seed 0; the last 1,000 leads). Each round scores the
@@ -11,6 +12,9 @@ batch body both ways, alternating which goes first:
   the tree walk and the answers (the walk of part of the batch runs on a walker thread);
 - the peer: the same endpoint's parse path, ``orjson.loads`` then ``score_json`` (what every
   batch took before the reader, and what a body the reader gives up on still takes).
+
+With ``--walker-shares``, ours only, once per share of the batch walked on the walker thread
+(``served.WALKER_SHARE``), alternating: the figures behind that setting.
 
 Both must give the same bytes (checked once). Printed: median and 10th percentile wall time of
 each, the stages' thread CPU (median), and the machine's single-thread speed in the same run
@@ -49,6 +53,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--candidates", default="gradient_boosting")
     parser.add_argument("--leads", type=int, default=20_000, help="sample leads to train on")
+    parser.add_argument("--walker-shares", default=None, help="compare these WALKER_SHARE values instead")
     args = parser.parse_args(argv)
 
     import orjson
@@ -67,6 +72,8 @@ def main(argv=None) -> int:
         print("the two paths disagree", file=sys.stderr)
         return 1
 
+    if args.walker_shares:
+        return compare_shares(model, body, [float(v) for v in args.walker_shares.split(",")], args.rounds)
     cpu: dict[str, list[float]] = {}
     recording = [False]  # only ours: the peer path calls the walk and the answers too
 
@@ -122,6 +129,28 @@ def main(argv=None) -> int:
         sums = [sum(values[i * per_batch:(i + 1) * per_batch]) for i in range(rounds)]
         print(f"  {name:22s} {1e3 * statistics.median(sums):6.2f} ms  ({per_batch} call(s))")
     print(f"machine yardstick, orjson.loads of the body: {ms(wall['yardstick'])}")
+    return 0
+
+
+def compare_shares(model, body: bytes, shares: list[float], rounds: int) -> int:
+    import scoring.service.served as served
+    from scoring.service.app import YOUNG_OBJECTS
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
+    wall: dict[float, list[float]] = {share: [] for share in shares}
+    for r in range(rounds + 3):
+        for share in (shares if r % 2 == 0 else shares[::-1]):
+            served.WALKER_SHARE = share
+            start = time.perf_counter()
+            model.score_body(body, 10_000)
+            if r >= 3:
+                wall[share].append(time.perf_counter() - start)
+    print(f"batch of 1,000 leads, score_body, {rounds} rounds: wall time by WALKER_SHARE")
+    for share, values in wall.items():
+        values.sort()
+        print(f"  {share:.2f}: median {1e3 * statistics.median(values):6.2f} ms, q10 {1e3 * values[len(values) // 10]:6.2f} ms")
     return 0
 
 
