@@ -10,7 +10,9 @@ models:/lead-scoring@champion --env-manager local``) on 127.0.0.1 and measures, 
 - 16 concurrent connections (wrk when installed, else a Python asyncio load generator): requests/s
   and errors; for ours this is the long load run (``--seconds``), during which the champion alias is
   moved to v2: the run must end with zero errors and v2 answering, and RSS is sampled throughout;
-- a batch of 1,000 leads: p50 latency.
+- a batch of 1,000 leads: p50 latency;
+- the machine's single-thread speed at the time (``orjson.loads`` of that batch's body), to
+  compare runs by.
 Both servers run on the same machine in the same run; the figures are printed side by side.
 """
 from __future__ import annotations
@@ -261,6 +263,7 @@ def main(argv=None) -> int:
         r = results["ours"]
         r["single"] = latency(ours_port, "/v1/score", one, 3000)
         r["batch_1000"] = latency(ours_port, "/v1/score", batch, 40)
+        results["yardstick_ms"] = yardstick(batch)
 
         # The long load run; the champion moves to v2 half way through.
         from scoring import registry
@@ -331,6 +334,20 @@ def main(argv=None) -> int:
     return 0
 
 
+def yardstick(body: bytes, repeat: int = 50) -> float:
+    """This machine's single-thread speed right now: median ms of ``orjson.loads`` of the batch
+    body, in the bench's own process. The project's VM runs ~2x slower at times (same code,
+    minutes apart: 1.2 vs 2.5 ms), so latencies are comparable only at similar yardsticks."""
+    import orjson
+
+    times = []
+    for _ in range(repeat):
+        start = time.thread_time()
+        orjson.loads(body)
+        times.append(time.thread_time() - start)
+    return 1e3 * statistics.median(times)
+
+
 def report(results: dict, args) -> None:
     ours, peer = results["ours"], results["peer"]
 
@@ -357,6 +374,8 @@ def report(results: dict, args) -> None:
         print(f"{'throughput ratio (ours / peer)':34} {ours['load_16']['rps'] / peer['load_16']['rps']:>12.1f}")
     kib = [f"{side['stderr_bytes'] / 1024:.0f}" if "stderr_bytes" in side else "-" for side in (ours, peer)]
     print(f"{'stderr logged (to a file), KiB':34} {kib[0]:>12} {kib[1]:>14}")
+    print(f"{'machine yardstick: orjson.loads of the batch body, median ms':34} {results['yardstick_ms']:.2f} "
+          "(taken right after our batch run; the same machine's single-thread speed varies ~2x)")
     rss = ours["rss_mb"]
     print(f"\nours, {args.seconds:.0f} s load run with the champion moved {ours['alias_moved']} half way: "
           f"{ours['load_16']['errors']} errors, serving v{ours['version_after_move']} when it ended ("

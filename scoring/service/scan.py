@@ -149,13 +149,16 @@ class ScannedBatch:
         return out
 
     def repeats(self, f: int) -> bool:
-        """Whether field ``f``'s values are mostly repeats: at most one distinct value per four
-        leads, and no plain number (numbers are never looked up as distinct values)."""
+        """Whether field ``f``'s values are mostly repeats: its twins were looked for, at most
+        one distinct value per four leads, and no plain number (numbers are never looked up as
+        distinct values)."""
         found = self._repeats.get(f)
         if found is None:
-            census = self.census[f]
-            distinct = int(np.count_nonzero(self.first[:, f] == np.arange(self.n)))
-            found = self._repeats[f] = not (census[INT] or census[FLOAT]) and distinct <= self.n // 4
+            census, first = self.census[f], self.first[:, f]
+            looked = first.max() >= 0  # twins looked for (a field read as texts), some found
+            distinct = int(np.count_nonzero(first == np.arange(self.n)))
+            found = self._repeats[f] = bool(looked and not (census[INT] or census[FLOAT])
+                                            and distinct <= self.n // 4)
         return found
 
     def values(self, f: int) -> "FieldValues":
@@ -196,19 +199,30 @@ class FieldValues:
         return values, slot[self.lo:self.hi]
 
 
-def read_batch(body: bytes, names: Sequence[str], used: Sequence[int], max_leads: int) -> ScannedBatch | None:
+class FieldNames:
+    """The field names a lead may carry, as their keys are written in JSON (escapes and all),
+    one padded row of bytes each: made once per model, read by every scan."""
+
+    def __init__(self, names: Sequence[str]):
+        encoded = [orjson.dumps(name)[1:-1] for name in names]
+        self.names = list(names)
+        self.table = np.zeros((len(encoded), max(map(len, encoded), default=1) or 1), dtype=np.uint8)
+        for f, key in enumerate(encoded):
+            self.table[f, :len(key)] = np.frombuffer(key, dtype=np.uint8)
+        self.lengths = np.array([len(key) for key in encoded], dtype=np.int64)
+
+
+def read_batch(body: bytes, names: Sequence[str] | FieldNames, used: Sequence[int],
+               max_leads: int) -> ScannedBatch | None:
     """The leads of ``body`` by field (``names``: every field a lead may carry), or None to parse
     the body the usual way. ``used``: the fields whose texts are read (their first twins found).
     Batches of more than ``max_leads`` leads, and empty ones, are left to the usual path (which
     says what is wrong)."""
     if numba is None or not body:
         return None
-    encoded = [orjson.dumps(name)[1:-1] for name in names]  # as a key is written, escapes and all
-    width = max(map(len, encoded), default=0)
-    table = np.zeros((len(encoded), max(width, 1)), dtype=np.uint8)
-    for f, key in enumerate(encoded):
-        table[f, :len(key)] = np.frombuffer(key, dtype=np.uint8)
-    lengths = np.array([len(key) for key in encoded], dtype=np.int64)
+    if not isinstance(names, FieldNames):
+        names = FieldNames(names)
+    table, lengths = names.table, names.lengths
     buf = np.frombuffer(body, dtype=np.uint8)
     n, kind, start, end, numbers, odd = _scan(buf, table, lengths, max_leads, POW10)
     if n <= 0:

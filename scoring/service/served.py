@@ -23,7 +23,7 @@ from scoring.reasons import MAX_VALUE_CHARS, format_value
 from scoring.service.columns import FlagSets, encode_columns, encode_distinct
 from scoring.service.hotpath import CACHE_SIZE, ID_FIELD, RecordEncoder, clean_text
 from scoring.service.linear import LinearRowPath
-from scoring.service.scan import FieldValues, read_batch
+from scoring.service.scan import FieldNames, FieldValues, read_batch
 from scoring.service.writer import HAVE_NUMBA as HAVE_WRITER
 from scoring.service.writer import Pieces, write_answers
 from scoring.service.trees import (HAVE_NUMBA, pack_hgb, raw_predict_top, raw_predict_with_drops,
@@ -231,6 +231,11 @@ class LeadScorerModel:
         self.name = meta.name
         self.version = str(meta.version)
         self.records = RecordEncoder(scorer.encoder_, max_chars=max_chars)
+        # For score_body: the fields a lead may carry, and those whose texts are looked up
+        # (categories, yes/no): their repeated values are found once, by the scan.
+        self._field_names = FieldNames(self.records.field_names)
+        self._text_fields = [f for f, rule in enumerate(self.records.rules, start=1)
+                             if rule.kind in ("categorical", "boolean")]
         self.groups = list(scorer.groups_)
         features = scorer.encoder_.features_
         self.group_of = np.array([self.groups.index(f.group) for f in features], dtype=np.int64)
@@ -335,7 +340,7 @@ class LeadScorerModel:
         where that reader or the column path gives up, and for batches under BYTES_MIN leads:
         the caller then parses the body and calls :meth:`score_json` (same bytes, tested)."""
         records = self.records
-        batch = read_batch(body, records.field_names, range(1, len(records.rules) + 1), max_batch)
+        batch = read_batch(body, self._field_names, self._text_fields, max_batch)
         if batch is None or batch.n < BYTES_MIN:
             return None
         spans = batch.plain_texts(0, min(records.max_chars, 256))
