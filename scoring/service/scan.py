@@ -63,6 +63,7 @@ class ScannedBatch:
         self.census = _census(kind)  # (fields, kinds): how many leads have each kind
         self._distinct: dict[int, tuple[list, np.ndarray]] = {}
         self._repeats: dict[int, bool] = {}
+        self.memos: dict = {}  # FieldValues.memo
 
     def _only(self, f: int, kinds: np.ndarray) -> bool:
         return not self.census[f, ~kinds].any()
@@ -197,6 +198,16 @@ class FieldValues:
         """The field's distinct values in the whole batch, and the slot of each lead of the run."""
         values, slot = self.batch.distinct(self.field)
         return values, slot[self.lo:self.hi]
+
+    def memo(self, key, make) -> tuple[list, np.ndarray]:
+        """(``make(values)``, slots): something made from the field's distinct values once per
+        batch (under ``key``, shared by the batch's runs), and the slot of each lead of the run."""
+        values, slot = self.batch.distinct(self.field)
+        cache = self.batch.memos
+        made = cache.get(key)
+        if made is None:
+            made = cache[key] = make(values)
+        return made, slot[self.lo:self.hi]
 
 
 class FieldNames:

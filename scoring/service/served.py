@@ -534,12 +534,12 @@ class LeadScorerModel:
             name = self.groups[g]
             column = raw.get(name) if raw is not None else None
             if isinstance(column, FieldValues) and column.repeats:
-                # Read from the body: each distinct value of the field among these reasons once.
-                values_of, slot = column.distinct()
-                needed, inverse = np.unique(slot[lead_of[order[first:end]]], return_inverse=True)
-                made_at[first:end] = len(made) + inverse
-                made += self._reason_heads(g, self._texts.column(list(map(values_of.__getitem__,
-                                                                          needed.tolist()))))
+                # Read from the body, mostly repeats: the texts of the field's distinct values,
+                # made once per batch, and each reason's by its lead's slot.
+                heads, slot = column.memo(("heads", g), lambda values: self._reason_heads(
+                    g, self._texts.column(values)))
+                made_at[first:end] = len(made) + slot[lead_of[order[first:end]]]
+                made += heads
                 first = end
                 continue
             rows = lead_of[order[first:end]].tolist()
