@@ -409,10 +409,9 @@ class LeadScorerModel:
         walks the first runs while this thread encodes the next ones, and this thread walks
         the last run itself instead of waiting for a walker: both cores are busy from the end
         of the first part's encoding to the end of the walks. Answering its own run first
-        gives the walker that much longer before its result is needed (a thread waiting for
-        it sleeps, and was measured to take 1-2 ms to wake on the project's VM). A walker
-        takes the GIL only to start (when this thread yields it, at the latest at the switch
-        interval) and to return its arrays.
+        gives the walker that much longer before its result is needed, so this thread rarely
+        waits (and sleeps) for it. A walker takes the GIL only to start (when this thread
+        yields it, at the latest at the switch interval) and to return its arrays.
         """
         walking: list[tuple] = []
         own = b""

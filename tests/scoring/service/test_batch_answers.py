@@ -57,8 +57,16 @@ def odd_records(records: list[dict]) -> list[dict]:
     return out
 
 
+@pytest.mark.parametrize("writer", [True, False], ids=["compiled copy", "joined objects"])
 @pytest.mark.parametrize("family", FAMILIES)
-def test_answers_as_bytes_equal_answers_lead_by_lead(served, lead_frame, family):
+def test_answers_as_bytes_equal_answers_lead_by_lead(served, lead_frame, family, writer, monkeypatch):
+    # Both ways of putting the pieces together: the compiled copy (scoring.service.writer) and
+    # the object array joined by bytes.join, which serves when numba is missing.
+    import scoring.service.served as served_module
+
+    if writer and not served_module.HAVE_WRITER:
+        pytest.skip("numba not installed: no compiled writer")
+    monkeypatch.setattr(served_module, "HAVE_WRITER", writer)
     model = served[family]
     records = as_records(lead_frame.head(400))
     for batch in (messy_records(records, seed=4), odd_records(records), records[:20], records[:1], records[:70]):
