@@ -445,33 +445,20 @@ if numba is not None:
     def _key(buf, i, table, lengths, expected):
         """(index after the key string at ``i``, its field or -2 if unknown); -1 if invalid.
         Field ``expected`` is tried first, in place: leads of a batch usually list their fields
-        in one order, and a key that is a known name needs no scan of its own."""
+        in one order, and a key that is a known name needs no scan of its own (a name's bytes
+        then a quote: a name never ends in an unescaped backslash, orjson.dumps writes \\)."""
         width = lengths.shape[0]
-        n = buf.shape[0]
         if expected < width:
             size = lengths[expected]
-            if i + size + 1 < n and buf[i + size + 1] == 34:
-                same = True
-                for q in range(size):
-                    if buf[i + 1 + q] != table[expected, q]:
-                        same = False
-                        break
-                # A name never ends in an unescaped backslash (orjson.dumps writes it as \\).
-                if same:
-                    return i + size + 2, expected
+            if (i + size + 1 < buf.shape[0] and buf[i + size + 1] == 34
+                    and _is_key(buf, i, size, table, lengths, expected)):
+                return i + size + 2, expected
         end, _ = _string(buf, i)
         if end < 0:
             return -1, 0
         size = end - i - 2
         for f in range(width):
-            if lengths[f] != size:
-                continue
-            same = True
-            for q in range(size):
-                if buf[i + 1 + q] != table[f, q]:
-                    same = False
-                    break
-            if same:
+            if _is_key(buf, i, size, table, lengths, f):
                 return end, f
         return end, -2
 
@@ -498,6 +485,18 @@ if numba is not None:
             end = _nested(buf, i)
             return end, NESTED, i, end, 0.0
         return -1, 0, 0, 0, 0.0
+
+    @_jit
+    def _next(buf, i, closer):
+        """After a member or an element at ``i``: (where the next one starts, 1) after a comma,
+        (the index after ``closer`` and its spaces, 0) at it, (i, -1) at anything else."""
+        n = buf.shape[0]
+        i = _space(buf, i)
+        if i < n and buf[i] == 44:
+            return _space(buf, i + 1), 1
+        if i < n and buf[i] == closer:
+            return _space(buf, i + 1), 0
+        return i, -1
 
     @_jit
     def _grow(a):
@@ -566,28 +565,23 @@ if numba is not None:
                         end[count, f] = b
                         numbers[count, f] = number if k == INT or k == FLOAT else np.nan
                         odd[count, f] = k == NESTED or k == NUMBER_OTHER
-                        i = _space(buf, after)
-                        if i < n and buf[i] == 44:
-                            i = _space(buf, i + 1)
+                        i, more = _next(buf, after, 125)
+                        if more == 1:
                             continue
-                        if i < n and buf[i] == 125:
-                            i += 1
+                        if more == 0:
                             break
                         return GAVE_UP, kind, start, end, numbers, odd
                 count += 1
-                i = _space(buf, i)
-                if i < n and buf[i] == 44:
-                    i = _space(buf, i + 1)
+                i, more = _next(buf, i, 93)
+                if more == 1:
                     continue
-                if i < n and buf[i] == 93:
-                    i = _space(buf, i + 1)
+                if more == 0:
                     break
                 return GAVE_UP, kind, start, end, numbers, odd
-            if i < n and buf[i] == 44:
-                i = _space(buf, i + 1)
+            i, more = _next(buf, i, 125)
+            if more == 1:
                 continue
-            if i < n and buf[i] == 125:
-                i = _space(buf, i + 1)
+            if more == 0:
                 break
             return GAVE_UP, kind, start, end, numbers, odd
         if i != n or count == 0:
