@@ -671,5 +671,8 @@ class LeadScorerModel:
         }
 
     def warm_up(self) -> None:
-        """Compile and run every path once, so the first real request is not the slow one."""
+        """Compile and run every path once, so the first real request is not the slow one: one
+        lead, and a batch body large enough for the body reader and the walker thread."""
         self.score([{ID_FIELD: "warm-up"}])
+        body = orjson.dumps({"leads": [{ID_FIELD: f"warm-up-{i}"} for i in range(max(BYTES_MIN, PARALLEL_MIN))]})
+        self.score_body(body, max(BYTES_MIN, PARALLEL_MIN))
