@@ -8,9 +8,9 @@ import importlib
 import subprocess
 import sys
 
-BENCHES = ("bench_startup", "bench_read", "bench_scoring", "bench_service", "bench_service_limits",
-           "bench_route", "bench_forecast", "bench_sample_forecast", "bench_pipeline", "bench_territory",
-           "bench_revenue", "bench_attainment", "bench_cluster")
+BENCHES = ("bench_startup", "bench_read", "bench_scoring", "bench_service", "bench_batch_path",
+           "bench_service_limits", "bench_route", "bench_forecast", "bench_sample_forecast", "bench_pipeline",
+           "bench_territory", "bench_revenue", "bench_attainment", "bench_cluster")
 
 
 def main() -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from operator import itemgetter
@@ -67,6 +68,37 @@ DIRECTION = np.array([b"", b',"direction":"-","contribution":', b',"direction":"
                      dtype=object)
 FLAGS = np.array([b'],"flags":', b'}],"flags":'], dtype=object)  # by "has a reason"
 NO_FLAGS = b"[]"
+
+
+_COMPILED = threading.Event()  # the body reader and the answer writer are compiled (_compile)
+
+
+@functools.lru_cache(maxsize=None)
+def _compiling() -> threading.Thread:
+    """Compile the body reader and the answer writer once per process, on a thread of their
+    own: with an empty numba cache that takes 15-35 s (measured), which no request should wait
+    for. Until it is done, batches take the parse path (same bytes); ``warm_up`` waits for it."""
+    def compile_all() -> None:
+        try:
+            body = orjson.dumps({"leads": [{ID_FIELD: "a", "n": 1.5, "i": 2, "d": "2026-01-02 03:04:05",
+                                            "t": "x", "b": True, "z": None, "o": [1]}]})
+            batch = read_batch(body, [ID_FIELD, "n", "i", "d", "t", "b", "z", "o"], [4, 5], 10)
+            if batch is not None:
+                batch.days(3)
+                batch.floats(1)
+            if HAVE_WRITER:
+                one = Pieces.of([b"x"])
+                shown, index = np.zeros((1, 1), dtype=bool), np.zeros((1, 1), dtype=np.int64)
+                write_answers(one, one, one, np.zeros(1, dtype=np.int64), shown, shown, one, index, one,
+                              index, one)
+        except Exception:  # never fatal: batches keep the parse path
+            log.exception("compiling the batch body reader failed; batches are parsed as before")
+            return
+        _COMPILED.set()
+
+    thread = threading.Thread(target=compile_all, name="compile-fast-paths", daemon=True)
+    thread.start()
+    return thread
 
 
 @functools.lru_cache(maxsize=None)
@@ -234,6 +266,7 @@ class LeadScorerModel:
         # For score_body: the fields a lead may carry, and those whose texts are looked up
         # (categories, yes/no): their repeated values are found once, by the scan.
         self._field_names = FieldNames(self.records.field_names)
+        _compiling()  # the body reader and the writer, on their own thread (once per process)
         self._text_fields = [f for f, rule in enumerate(self.records.rules, start=1)
                              if rule.kind in ("categorical", "boolean")]
         self.groups = list(scorer.groups_)
@@ -339,6 +372,8 @@ class LeadScorerModel:
         :func:`scoring.service.scan.read_batch`, straight into columns: no dict per lead. None
         where that reader or the column path gives up, and for batches under BYTES_MIN leads:
         the caller then parses the body and calls :meth:`score_json` (same bytes, tested)."""
+        if not _COMPILED.is_set():  # still compiling (_compiling): the parse path meanwhile
+            return None
         records = self.records
         batch = read_batch(body, self._field_names, self._text_fields, max_batch)
         if batch is None or batch.n < BYTES_MIN:
@@ -498,11 +533,12 @@ class LeadScorerModel:
         n = len(z)
         if n == 0:
             return b""
+        writer = self._writer()  # once: the compiling thread may finish meanwhile
         p = self.scorer.calibrator_.predict(z)
         scores = np.rint(100 * p)
         whole = scores.astype(np.int64)
         if 0 <= scores.min() and scores.max() <= 100:  # (False for NaN)
-            score_tier = None if HAVE_WRITER else self._score_tier[whole].tolist()
+            score_tier = None if writer else self._score_tier[whole].tolist()
         else:
             score_tier = [b',"score":' + orjson.dumps(s) + b',"tier":' + orjson.dumps(t) + b',"reasons":['
                           for s, t in zip(whole.tolist(), self.scorer.tiers(scores).tolist())]
@@ -551,7 +587,7 @@ class LeadScorerModel:
             made_at[first:end] = np.arange(len(made), len(made) + len(rows))
             made += self._reason_heads(g, self._texts.column(chosen))
             first = end
-        if HAVE_WRITER:
+        if writer:
             return self._write_items(ids, p, whole, score_tier, shown, values, all_shown, order, picked, made,
                                      made_at, flags, k)
         made = np.array(made, dtype=object)[made_at]
@@ -614,6 +650,11 @@ class LeadScorerModel:
                              head_index.reshape(n, k), contributions, contribution_index.reshape(n, k),
                              flag_pieces)
 
+    @staticmethod
+    def _writer() -> bool:
+        """Whether answers are copied by the compiled writer (compiled already: not in a request)."""
+        return HAVE_WRITER and _COMPILED.is_set()
+
     def _reason_heads(self, group: int, texts: list[str]) -> list[bytes]:
         """'"feature":<name>,"value":<text>' (JSON) for each text of a field, remembered per
         field for up to 4 * CACHE_SIZE texts."""
@@ -674,5 +715,6 @@ class LeadScorerModel:
         """Compile and run every path once, so the first real request is not the slow one: one
         lead, and a batch body large enough for the body reader and the walker thread."""
         self.score([{ID_FIELD: "warm-up"}])
+        _compiling().join()
         body = orjson.dumps({"leads": [{ID_FIELD: f"warm-up-{i}"} for i in range(max(BYTES_MIN, PARALLEL_MIN))]})
         self.score_body(body, max(BYTES_MIN, PARALLEL_MIN))

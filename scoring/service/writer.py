@@ -94,7 +94,7 @@ def write_answers(ids: Pieces, probabilities: Pieces, score_tier: Pieces, score_
 
 
 if HAVE_NUMBA:
-    @numba.njit(cache=True, nogil=True, inline="always")
+    @numba.njit(cache=True, nogil=True)
     def _put(out, at, data, start, stop):
         size = stop - start
         out[at:at + size] = data[start:stop]

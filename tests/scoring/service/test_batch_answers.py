@@ -23,7 +23,10 @@ from test_fast_paths import messy_records
 @pytest.fixture(scope="module")
 def served(scorers) -> dict[str, LeadScorerModel]:
     """One served model per family (building one checks its fast paths: seconds)."""
-    return {family: LeadScorerModel(scorers[family], ModelMeta("lead-scoring", "1")) for family in FAMILIES}
+    models = {family: LeadScorerModel(scorers[family], ModelMeta("lead-scoring", "1")) for family in FAMILIES}
+    for model in models.values():
+        model.warm_up()  # as the registry source does: waits for the body reader's compilation
+    return models
 
 
 def reference_body(model: LeadScorerModel, leads: list) -> bytes:

@@ -633,7 +633,10 @@ def test_days_give_up_on_values_that_are_not_plain_text(value):
 @pytest.fixture(scope="module")
 def served(scorers) -> dict[str, LeadScorerModel]:
     """One served model per family (building one checks its fast paths: seconds)."""
-    return {family: LeadScorerModel(scorers[family], ModelMeta("lead-scoring", "1")) for family in FAMILIES}
+    models = {family: LeadScorerModel(scorers[family], ModelMeta("lead-scoring", "1")) for family in FAMILIES}
+    for model in models.values():
+        model.warm_up()  # as the registry source does: waits for the body reader's compilation
+    return models
 
 
 def same_answers(model: LeadScorerModel, body: bytes, max_batch: int = 5000) -> tuple[bytes, int] | None:
