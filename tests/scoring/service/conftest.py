@@ -27,6 +27,16 @@ def scorers(lead_frame) -> dict[str, LeadScorer]:
             for family in FAMILIES}
 
 
+@pytest.fixture(scope="module")
+def served(scorers) -> dict[str, LeadScorerModel]:
+    """One served model per family (building one checks its fast paths: seconds), warmed up as
+    the registry source does: which waits for the body reader's compilation."""
+    models = {family: LeadScorerModel(scorers[family], ModelMeta("lead-scoring", "1")) for family in FAMILIES}
+    for model in models.values():
+        model.warm_up()
+    return models
+
+
 @pytest.fixture
 def fake_server():
     """Start a server for a FakeModel with given settings; yields a factory."""

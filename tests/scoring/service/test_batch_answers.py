@@ -12,21 +12,12 @@ import pytest
 
 from scoring.reasons import format_value
 from scoring.service.columns import PLAIN_STAMP, _fixed_width_stamps
-from scoring.service.served import (PARALLEL_MIN, PARTS, LeadScorerModel, ModelMeta, ValueTexts,
+from scoring.service.served import (PARALLEL_MIN, PARTS, LeadScorerModel, ValueTexts,
                                     _ColumnsGaveUp)
 from scoring.service.trees import HAVE_NUMBA, top_columns
 
 from service_support import FAMILIES, as_records
 from test_fast_paths import messy_records
-
-
-@pytest.fixture(scope="module")
-def served(scorers) -> dict[str, LeadScorerModel]:
-    """One served model per family (building one checks its fast paths: seconds)."""
-    models = {family: LeadScorerModel(scorers[family], ModelMeta("lead-scoring", "1")) for family in FAMILIES}
-    for model in models.values():
-        model.warm_up()  # as the registry source does: waits for the body reader's compilation
-    return models
 
 
 def reference_body(model: LeadScorerModel, leads: list) -> bytes:

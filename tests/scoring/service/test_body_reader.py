@@ -23,7 +23,7 @@ from scoring.service.routers.score import INLINE_BODY_BYTES
 from scoring.service.hotpath import LeadValidationError
 from scoring.service.scan import (ABSENT, FALSE, FLOAT, INT, MAX_NESTING, NESTED, NULL, NUMBER_OTHER,
                                   TEXT, TEXT_OTHER, TRUE, read_batch)
-from scoring.service.served import BYTES_MIN, LeadScorerModel, ModelMeta
+from scoring.service.served import BYTES_MIN, LeadScorerModel
 from scoring.service.server import ServerThread
 from scoring.service.settings import ServiceSettings
 
@@ -630,15 +630,6 @@ def test_days_give_up_on_values_that_are_not_plain_text(value):
 
 
 # ---------------------------------------------------------- 4. score_body
-@pytest.fixture(scope="module")
-def served(scorers) -> dict[str, LeadScorerModel]:
-    """One served model per family (building one checks its fast paths: seconds)."""
-    models = {family: LeadScorerModel(scorers[family], ModelMeta("lead-scoring", "1")) for family in FAMILIES}
-    for model in models.values():
-        model.warm_up()  # as the registry source does: waits for the body reader's compilation
-    return models
-
-
 def same_answers(model: LeadScorerModel, body: bytes, max_batch: int = 5000) -> tuple[bytes, int] | None:
     """score_body of ``body``; when it answers, the answer is score_json's of the parsed leads."""
     got = model.score_body(body, max_batch)
