@@ -20,11 +20,11 @@ from typing import Any, Iterator, Protocol, Sequence
 import numpy as np
 import orjson
 
-from scoring.reasons import MAX_VALUE_CHARS, format_value
 from scoring.service.columns import FlagSets, encode_columns, encode_distinct
-from scoring.service.hotpath import CACHE_SIZE, ID_FIELD, RecordEncoder, clean_text
+from scoring.service.hotpath import CACHE_SIZE, ID_FIELD, RecordEncoder
 from scoring.service.linear import LinearRowPath
 from scoring.service.scan import FieldNames, FieldValues, read_batch
+from scoring.service.texts import ValueTexts, value_text
 from scoring.service.writer import HAVE_NUMBA as HAVE_WRITER
 from scoring.service.writer import Pieces, write_answers
 from scoring.service.trees import (HAVE_NUMBA, pack_hgb, raw_predict_top, raw_predict_with_drops,
@@ -57,7 +57,6 @@ PARTS = (0.6,)
 # 0.5; 0.7 was the slowest.
 WALKER_SHARE = 0.6
 CACHED_TYPES = frozenset({str, float, int})  # value types whose reason texts are remembered
-TEXT_TYPES = (str, int, float, bool)         # the same, column by column (keyed per type there)
 # The constant parts of an answer's JSON (_answer_items), as orjson writes them.
 OPEN_FIRST, OPEN_NEXT = b'{"lead_id":', b'},{"lead_id":'
 PROBABILITY = b',"probability":'
@@ -166,19 +165,6 @@ def _bounds(n: int, *shares: float) -> list[tuple[int, int]]:
     return list(zip(cuts, cuts[1:]))
 
 
-def _format_value(value: Any) -> str:
-    """``scoring.reasons.format_value`` with a shortcut for short plain strings."""
-    kind = type(value)
-    if kind is str and len(value) <= MAX_VALUE_CHARS:
-        token = clean_text(value)
-        return "missing" if token is None else token
-    if kind is float and math.isfinite(value):
-        return f"{value:.4g}"
-    if kind is int and -10**39 < value < 10**39:
-        return str(value)
-    return format_value(value)
-
-
 def _round4(values: np.ndarray) -> np.ndarray:
     """``round(v, 4)`` for every value, vectorised: numpy's scaled rounding agrees with Python's
     correctly rounded one except next to a tie, and those few are done by Python."""
@@ -203,47 +189,6 @@ def _numbers(values: np.ndarray) -> list[bytes]:
     if values.size == 0:
         return []
     return orjson.dumps(np.ascontiguousarray(values), option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].split(b",")
-
-
-class ValueTexts:
-    """``_format_value`` of whole columns of lead values, remembered per value type.
-
-    The text depends on the value and its type only (1, 1.0 and True print differently but are
-    equal keys, so each type has its own table). A column of one type (and nulls) is looked up
-    in one C loop; the values not seen yet, and columns that mix types, go value by value.
-    """
-
-    def __init__(self, limit: int = 4 * CACHE_SIZE):
-        missing = _format_value(None)
-        self.tables: dict[type, dict] = {kind: {None: missing} for kind in TEXT_TYPES}
-        self.limit = limit
-
-    def column(self, values: Sequence[Any]) -> list[str]:
-        kinds = set(map(type, values))
-        kinds.discard(type(None))
-        if len(kinds) > 1:
-            table = None
-        else:  # one type, or only nulls (in every table)
-            table = self.tables.get(kinds.pop()) if kinds else self.tables[str]
-        if table is not None:
-            try:
-                return list(map(table.__getitem__, values))
-            except (KeyError, TypeError):  # a value not seen yet (or an unhashable one, below)
-                pass
-        tables, limit = self.tables, self.limit
-        out = []
-        for value in values:
-            table = tables.get(type(value))
-            text = table.get(value) if table is not None else None
-            if text is None:
-                text = _format_value(value)
-                # No float zero: 0.0 and -0.0 are equal keys but print "0" and "-0" (and NaN,
-                # which equals nothing, is never found again).
-                if (table is not None and len(table) < limit and value == value
-                        and not (type(value) is float and value == 0)):
-                    table[value] = text
-            out.append(text)
-        return out
 
 
 def _finite(value: Any) -> Any:
@@ -487,7 +432,7 @@ class LeadScorerModel:
         shown = shown.tolist()
         positive, top = (values > 0).tolist(), top.tolist()
         probabilities, scores = p.tolist(), scores.astype(np.int64).tolist()
-        groups, texts, value_text = self.groups, self._text_caches, self._value_text
+        groups, texts, text_of = self.groups, self._text_caches, self._value_text
         out = []
         for j in range(len(probabilities)):
             i = start + j
@@ -501,7 +446,7 @@ class LeadScorerModel:
                 # Texts of the values seen (categories, numbers) are remembered per field.
                 text = texts[g].get((raw, type(raw))) if type(raw) in CACHED_TYPES else None
                 if text is None:
-                    text = value_text(g, raw)
+                    text = text_of(g, raw)
                 reasons.append({"feature": name, "value": text, "direction": "+" if positive[j][k] else "-",
                                 "contribution": rounded[j][k]})
             out.append({ID_FIELD: ids[i], "probability": probabilities[j], "score": scores[j],
@@ -676,7 +621,7 @@ class LeadScorerModel:
 
     def _value_text(self, group: int, raw: Any) -> str:
         """The lead's value as a reason shows it, remembered for text and number values."""
-        text = _format_value(raw)
+        text = value_text(raw)
         cache = self._text_caches[group]
         if (type(raw) in CACHED_TYPES and len(cache) < CACHE_SIZE and raw == raw
                 and not (type(raw) is float and raw == 0)):
