@@ -85,6 +85,9 @@ def _compiling() -> threading.Thread:
             if batch is not None:
                 batch.days(3)
                 batch.floats(1)
+                batch.distinct(4)
+                batch.pick_distinct(1, np.zeros(1, dtype=np.int64))
+                batch.pick_distinct(4, np.zeros(1, dtype=np.int64))
             if HAVE_WRITER:
                 one = Pieces.of([b"x"])
                 shown, index = np.zeros((1, 1), dtype=bool), np.zeros((1, 1), dtype=np.int64)
@@ -522,11 +525,17 @@ class LeadScorerModel:
                 made += heads
                 first = end
                 continue
+            if isinstance(column, FieldValues):
+                # Read from the body: each distinct value among these leads' made into a text
+                # once (numbers too: a batch repeats them), and each reason's by its index.
+                distinct, index = column.pick_distinct(lead_of[order[first:end]])
+                made_at[first:end] = len(made) + index
+                made += self._reason_heads(g, self._texts.column(distinct))
+                first = end
+                continue
             rows = lead_of[order[first:end]].tolist()
             if column is None:
                 chosen = [leads[j].get(name) for j in rows]
-            elif isinstance(column, FieldValues):
-                chosen = column.pick(rows)
             else:
                 chosen = [column[rows[0]]] if len(rows) == 1 else itemgetter(*rows)(column)
             made_at[first:end] = np.arange(len(made), len(made) + len(rows))

@@ -96,9 +96,11 @@ def write_answers(ids: Pieces, probabilities: Pieces, score_tier: Pieces, score_
 if HAVE_NUMBA:
     @numba.njit(cache=True, nogil=True)
     def _put(out, at, data, start, stop):
-        size = stop - start
-        out[at:at + size] = data[start:stop]
-        return at + size
+        # A loop, not a slice assignment: numba's slices cost more than these few bytes.
+        for q in range(start, stop):
+            out[at] = data[q]
+            at += 1
+        return at
 
     @numba.njit(cache=True, nogil=True)
     def _write(ids, ids_a, ids_b, p, p_a, p_b, st, st_a, st_b, score_index, shown, positive, heads, heads_a,
