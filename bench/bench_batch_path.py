@@ -1,7 +1,7 @@
 """Where a scoring batch's time goes inside the server: the body reader against the parse path.
 
     python -m bench.bench_batch_path [--rounds 60] [--candidates gradient_boosting] [--leads 20000]
-                                     [--walker-shares 0.5,0.6,0.7]
+                                     [--walker-shares 0.5,0.6,0.7] [--extra-fields 2]
 
 In-process, without HTTP: the model and the 1,000-lead batch ``bench_service`` serves (sample CRM,
 seed 3; the scorer fitted on 90 % of it, seed 0; the last 1,000 leads). Each round scores the
@@ -12,6 +12,9 @@ batch body both ways, alternating which goes first:
   the tree walk and the answers (the walk of part of the batch runs on a walker thread);
 - the peer: the same endpoint's parse path, ``orjson.loads`` then ``score_json`` (what every
   batch took before the reader, and what a body the reader gives up on still takes).
+
+With ``--extra-fields N``, every lead carries N fields the model does not know (flagged
+``unknown_field:<name>``), as a router that sends its CRM's other columns would.
 
 With ``--walker-shares``, ours only, once per share of the batch walked on the walker thread
 (``served.WALKER_SHARE``), alternating: the figures behind that setting.
@@ -54,6 +57,8 @@ def main(argv=None) -> int:
     parser.add_argument("--candidates", default="gradient_boosting")
     parser.add_argument("--leads", type=int, default=20_000, help="sample leads to train on")
     parser.add_argument("--walker-shares", default=None, help="compare these WALKER_SHARE values instead")
+    parser.add_argument("--extra-fields", type=int, default=0,
+                        help="fields the model does not know added to every lead (a router's extra columns)")
     args = parser.parse_args(argv)
 
     import orjson
@@ -63,6 +68,11 @@ def main(argv=None) -> int:
 
     print("training ...", file=sys.stderr, flush=True)
     scorer, body = prepare(args.candidates, args.leads)
+    if args.extra_fields:
+        leads = orjson.loads(body)["leads"]
+        body = orjson.dumps({"leads": [{**lead, **{f"crm_field_{j}": f"value {i % 7} of {j}"
+                                                   for j in range(args.extra_fields)}}
+                                       for i, lead in enumerate(leads)]})
     model = served.LeadScorerModel(scorer, served.ModelMeta("lead-scoring", "1"))
     ours = model.score_body(body, 10_000)
     if ours is None:
@@ -118,7 +128,8 @@ def main(argv=None) -> int:
         values = sorted(values)
         return f"median {1e3 * statistics.median(values):6.2f} ms, q10 {1e3 * values[len(values) // 10]:6.2f} ms"
 
-    print(f"batch of 1,000 leads, {args.candidates}, {args.rounds} rounds, in-process (no HTTP)")
+    extra = f", {args.extra_fields} unknown field(s) per lead" if args.extra_fields else ""
+    print(f"batch of 1,000 leads, {args.candidates}{extra}, {args.rounds} rounds, in-process (no HTTP)")
     print(f"ours (score_body):            {ms(wall['ours'])}")
     print(f"peer (orjson + score_json):   {ms(wall['peer'])}")
     print(f"ratio ours / peer (medians):  {statistics.median(wall['ours']) / statistics.median(wall['peer']):.2f}")

@@ -10,10 +10,13 @@ Python values once each (by orjson itself, so they are the values a full parse g
 It is a fast path, never a second parser with its own rules. It takes a body only when it is
 sure orjson would read it the same way, and gives up (``read_batch`` returns None, the caller
 parses the body as before) on anything else: invalid JSON, a lead that is not an object, a
-repeated or unknown field, a ``\\u`` escape of a surrogate, numbers that are not exactly
-``m * 10^e`` with m < 2^53 and |e| <= 22 (Clinger's fast path: one correctly rounded
-operation, the float orjson gives), a lead id that is not plain text. Values of fields the
-model does not use are checked but not read (the odd ones, nested values, by orjson).
+repeated field, a ``\\u`` escape of a surrogate, numbers that are not exactly ``m * 10^e``
+with m < 2^53 and |e| <= 22 (Clinger's fast path: one correctly rounded operation, the float
+orjson gives), a lead id that is not plain text. Values of fields the model does not use are
+checked but not read (the odd ones, nested values, by orjson). Fields not in ``names`` at all
+(a router's extra columns) are read past and noted per lead by name (``UnknownFields``), for
+the caller to flag; a known name written with escapes, or one name twice in a lead, is left
+to orjson.
 """
 from __future__ import annotations
 
@@ -33,6 +36,11 @@ ABSENT, NULL, TEXT, TEXT_OTHER, INT, FLOAT, NUMBER_OTHER, TRUE, FALSE, NESTED = 
 # TEXT: ASCII without escapes (the bytes are the value); TEXT_OTHER: escapes or UTF-8, valid.
 # INT / FLOAT: exact value in ``numbers``; NUMBER_OTHER: valid, read by orjson when needed.
 GAVE_UP = -1
+# Per field a lead carries that the model does not know (``_scan``'s ``extra`` rows): the lead,
+# the key's span (quotes included), the value's kind and span.
+EXTRA_LEAD, EXTRA_KEY_START, EXTRA_KEY_END, EXTRA_KIND, EXTRA_START, EXTRA_END = range(6)
+EXTRA_COLUMNS = 6
+MAX_UNKNOWN_NAMES = 62  # distinct unknown field names a batch may carry on this path
 MAX_NESTING = 256  # a value nested deeper is left to orjson (no lead field is)
 POW10 = np.array([10.0 ** k for k in range(23)])  # exact doubles up to 1e22
 MANTISSA_MAX = 2 ** 53
@@ -56,9 +64,10 @@ class ScannedBatch:
     kinds) and, for texts of the fields read, the first lead with the same text."""
 
     def __init__(self, body: bytes, kind: np.ndarray, start: np.ndarray, end: np.ndarray,
-                 numbers: np.ndarray, first: np.ndarray):
+                 numbers: np.ndarray, first: np.ndarray, unknown: "UnknownFields | None" = None):
         self.body, self.kind, self.start, self.end = body, kind, start, end
         self.numbers, self.first = numbers, first
+        self.unknown = unknown  # fields the leads carry that are not in ``names`` (None: none)
         self.n = kind.shape[0]
         self.census = _census(kind)  # (fields, kinds): how many leads have each kind
         self._distinct: dict[int, tuple[list, np.ndarray]] = {}
@@ -227,6 +236,18 @@ class FieldValues:
         return made, slot[self.lo:self.hi]
 
 
+@dataclass(frozen=True)
+class UnknownFields:
+    """The fields a batch's leads carry beyond the names read (``read_batch``): their distinct
+    names as orjson reads them, and per lead a bit per name it carries (bit o: ``names[o]``)."""
+
+    names: list[str]
+    carried: np.ndarray  # (n,) int64
+
+    def leads_with(self, o: int) -> np.ndarray:
+        return (self.carried >> o) & 1 == 1
+
+
 class FieldNames:
     """The field names a lead may carry, as their keys are written in JSON (escapes and all),
     one padded row of bytes each: made once per model, read by every scan."""
@@ -238,6 +259,7 @@ class FieldNames:
         for f, key in enumerate(encoded):
             self.table[f, :len(key)] = np.frombuffer(key, dtype=np.uint8)
         self.lengths = np.array([len(key) for key in encoded], dtype=np.int64)
+        self.known = frozenset(self.names)
 
 
 def read_batch(body: bytes, names: Sequence[str] | FieldNames, used: Sequence[int],
@@ -252,18 +274,47 @@ def read_batch(body: bytes, names: Sequence[str] | FieldNames, used: Sequence[in
         names = FieldNames(names)
     table, lengths = names.table, names.lengths
     buf = np.frombuffer(body, dtype=np.uint8)
-    n, kind, start, end, numbers, odd = _scan(buf, table, lengths, max_leads, POW10)
+    n, kind, start, end, numbers, odd, extra = _scan(buf, table, lengths, max_leads, POW10)
     if n <= 0:
         return None
     kind, start, end, numbers = kind[:n], start[:n], end[:n], numbers[:n]
     # Values nobody reads are still checked as orjson would (nested ones, numbers off the fast path).
-    for i, f in zip(*np.nonzero(odd[:n])):
+    spans = [(start[i, f], end[i, f]) for i, f in zip(*np.nonzero(odd[:n]))]
+    if extra.shape[0]:
+        strange = (extra[:, EXTRA_KIND] == NESTED) | (extra[:, EXTRA_KIND] == NUMBER_OTHER)
+        spans += extra[strange][:, [EXTRA_START, EXTRA_END]].tolist()
+    for a, b in spans:
         try:
-            orjson.loads(body[start[i, f]:end[i, f]])
+            orjson.loads(body[a:b])
         except orjson.JSONDecodeError:
             return None
+    unknown = None
+    if extra.shape[0]:
+        unknown = _unknown_fields(body, buf, extra, names, n)
+        if unknown is None:
+            return None
     first = _first_twins(buf, kind, start, end, np.asarray(used, dtype=np.int64))
-    return ScannedBatch(body, kind, start, end, numbers, first)
+    return ScannedBatch(body, kind, start, end, numbers, first, unknown)
+
+
+def _unknown_fields(body: bytes, buf: np.ndarray, extra: np.ndarray, names: FieldNames,
+                    n: int) -> UnknownFields | None:
+    """The fields ``_scan`` found beyond ``names``, or None where orjson would read them otherwise:
+    a known name written with escapes, one name twice in a lead (the last value counts), more
+    than MAX_UNKNOWN_NAMES names."""
+    ordinal, firsts = _key_ordinals(buf, extra)
+    if firsts.shape[0] > MAX_UNKNOWN_NAMES:
+        return None
+    found = [orjson.loads(body[a:b]) for a, b in extra[firsts][:, [EXTRA_KEY_START, EXTRA_KEY_END]].tolist()]
+    if len(set(found)) < len(found) or not names.known.isdisjoint(found):
+        return None
+    leads = extra[:, EXTRA_LEAD]
+    pairs = leads * 64 + ordinal
+    if np.unique(pairs).shape[0] < pairs.shape[0]:
+        return None
+    carried = np.zeros(n, dtype=np.int64)
+    np.bitwise_or.at(carried, leads, np.left_shift(np.int64(1), ordinal))
+    return UnknownFields(found, carried)
 
 
 if numba is not None:
@@ -530,31 +581,33 @@ if numba is not None:
         end = np.zeros((rows, width), dtype=np.int64)
         numbers = np.zeros((rows, width), dtype=np.float64)
         odd = np.zeros((rows, width), dtype=np.bool_)
+        extra = np.zeros((16, EXTRA_COLUMNS), dtype=np.int64)  # fields not in ``table`` (EXTRA_*)
+        n_extra = 0
         n = buf.shape[0]
         count = 0
         i = _space(buf, 0)
         if i >= n or buf[i] != 123:
-            return GAVE_UP, kind, start, end, numbers, odd
+            return GAVE_UP, kind, start, end, numbers, odd, extra
         i = _space(buf, i + 1)
         seen_leads = False
         while True:
             # One top-level member: only "leads" (once), holding a non-empty array of objects.
             if i >= n or buf[i] != 34:
-                return GAVE_UP, kind, start, end, numbers, odd
+                return GAVE_UP, kind, start, end, numbers, odd, extra
             after = _string(buf, i)[0]
             if after < 0 or after - i != 7 or not _literal(buf, i, LEADS_BYTES) or seen_leads:
-                return GAVE_UP, kind, start, end, numbers, odd
+                return GAVE_UP, kind, start, end, numbers, odd, extra
             seen_leads = True
             i = _space(buf, after)
             if i >= n or buf[i] != 58:
-                return GAVE_UP, kind, start, end, numbers, odd
+                return GAVE_UP, kind, start, end, numbers, odd, extra
             i = _space(buf, i + 1)
             if i >= n or buf[i] != 91:
-                return GAVE_UP, kind, start, end, numbers, odd
+                return GAVE_UP, kind, start, end, numbers, odd, extra
             i = _space(buf, i + 1)
             while True:
                 if i >= n or buf[i] != 123 or count >= max_leads:
-                    return GAVE_UP, kind, start, end, numbers, odd
+                    return GAVE_UP, kind, start, end, numbers, odd, extra
                 if count == kind.shape[0]:
                     kind, start, end = _grow(kind), _grow(start), _grow(end)
                     numbers, odd = _grow(numbers), _grow(odd)
@@ -564,47 +617,100 @@ if numba is not None:
                 if i < n and buf[i] == 125:
                     i += 1
                 else:
-                    f = -1
+                    expected = 0
                     while True:
                         if i >= n or buf[i] != 34:
-                            return GAVE_UP, kind, start, end, numbers, odd
-                        i, f = _key(buf, i, table, lengths, f + 1)
-                        if i < 0 or f < 0 or kind[count, f] != ABSENT:  # invalid, unknown or repeated
-                            return GAVE_UP, kind, start, end, numbers, odd
+                            return GAVE_UP, kind, start, end, numbers, odd, extra
+                        key_start = i
+                        i, f = _key(buf, i, table, lengths, expected)
+                        if i < 0 or (f >= 0 and kind[count, f] != ABSENT):  # invalid or repeated
+                            return GAVE_UP, kind, start, end, numbers, odd, extra
+                        key_end = i
                         i = _space(buf, i)
                         if i >= n or buf[i] != 58:
-                            return GAVE_UP, kind, start, end, numbers, odd
+                            return GAVE_UP, kind, start, end, numbers, odd, extra
                         i = _space(buf, i + 1)
                         after, k, a, b, number = _value(buf, i, pow10)
                         if after < 0:
-                            return GAVE_UP, kind, start, end, numbers, odd
-                        kind[count, f] = k
-                        start[count, f] = a
-                        end[count, f] = b
-                        numbers[count, f] = number if k == INT or k == FLOAT else np.nan
-                        odd[count, f] = k == NESTED or k == NUMBER_OTHER
+                            return GAVE_UP, kind, start, end, numbers, odd, extra
+                        if f < 0:  # a field the model does not know: noted for read_batch
+                            if n_extra == extra.shape[0]:
+                                extra = _grow(extra)
+                            extra[n_extra, EXTRA_LEAD] = count
+                            extra[n_extra, EXTRA_KEY_START] = key_start
+                            extra[n_extra, EXTRA_KEY_END] = key_end
+                            extra[n_extra, EXTRA_KIND] = k
+                            extra[n_extra, EXTRA_START] = a
+                            extra[n_extra, EXTRA_END] = b
+                            n_extra += 1
+                        else:
+                            expected = f + 1
+                            kind[count, f] = k
+                            start[count, f] = a
+                            end[count, f] = b
+                            numbers[count, f] = number if k == INT or k == FLOAT else np.nan
+                            odd[count, f] = k == NESTED or k == NUMBER_OTHER
                         i, more = _next(buf, after, 125)
                         if more == 1:
                             continue
                         if more == 0:
                             break
-                        return GAVE_UP, kind, start, end, numbers, odd
+                        return GAVE_UP, kind, start, end, numbers, odd, extra
                 count += 1
                 i, more = _next(buf, i, 93)
                 if more == 1:
                     continue
                 if more == 0:
                     break
-                return GAVE_UP, kind, start, end, numbers, odd
+                return GAVE_UP, kind, start, end, numbers, odd, extra
             i, more = _next(buf, i, 125)
             if more == 1:
                 continue
             if more == 0:
                 break
-            return GAVE_UP, kind, start, end, numbers, odd
+            return GAVE_UP, kind, start, end, numbers, odd, extra
         if i != n or count == 0:
-            return GAVE_UP, kind, start, end, numbers, odd
-        return count, kind, start, end, numbers, odd
+            return GAVE_UP, kind, start, end, numbers, odd, extra
+        return count, kind, start, end, numbers, odd, extra[:n_extra]
+
+    @_jit
+    def _key_ordinals(buf, extra):
+        """(ordinal, firsts): per row of ``extra``, the rank of its key among the distinct keys
+        (bytes as written) in order of first appearance, and the row where each first appears."""
+        m = extra.shape[0]
+        size = 16
+        while size < 2 * m:
+            size *= 2
+        slots = np.full(size, -1, dtype=np.int64)
+        ordinal = np.empty(m, dtype=np.int64)
+        firsts = np.empty(m, dtype=np.int64)
+        count = 0
+        for r in range(m):
+            a, b = extra[r, EXTRA_KEY_START], extra[r, EXTRA_KEY_END]
+            h = np.uint64(14695981039346656037)
+            for q in range(a, b):
+                h = (h ^ np.uint64(buf[q])) * np.uint64(1099511628211)
+            s = np.int64(h & np.uint64(size - 1))
+            while True:
+                other = slots[s]
+                if other < 0:
+                    slots[s] = r
+                    ordinal[r] = count
+                    firsts[count] = r
+                    count += 1
+                    break
+                c = extra[other, EXTRA_KEY_START]
+                if extra[other, EXTRA_KEY_END] - c == b - a:
+                    same = True
+                    for q in range(b - a):
+                        if buf[a + q] != buf[c + q]:
+                            same = False
+                            break
+                    if same:
+                        ordinal[r] = ordinal[other]
+                        break
+                s = (s + 1) & (size - 1)
+        return ordinal, firsts[:count]
 
     @_jit
     def _slots(first, kind, f):

@@ -21,9 +21,9 @@ import numpy as np
 import orjson
 
 from scoring.service.columns import FlagSets, encode_columns, encode_distinct
-from scoring.service.hotpath import CACHE_SIZE, ID_FIELD, RecordEncoder
+from scoring.service.hotpath import CACHE_SIZE, ID_FIELD, RecordEncoder, field_key
 from scoring.service.linear import LinearRowPath
-from scoring.service.scan import FieldNames, FieldValues, read_batch
+from scoring.service.scan import ABSENT, FieldNames, FieldValues, ScannedBatch, UnknownFields, read_batch
 from scoring.service.texts import ValueTexts, value_text
 from scoring.service.writer import HAVE_NUMBA as HAVE_WRITER
 from scoring.service.writer import Pieces, write_answers
@@ -80,7 +80,7 @@ def _compiling() -> threading.Thread:
     def compile_all() -> None:
         try:
             body = orjson.dumps({"leads": [{ID_FIELD: "a", "n": 1.5, "i": 2, "d": "2026-01-02 03:04:05",
-                                            "t": "x", "b": True, "z": None, "o": [1]}]})
+                                            "t": "x", "b": True, "z": None, "o": [1], "u": 0}]})
             batch = read_batch(body, [ID_FIELD, "n", "i", "d", "t", "b", "z", "o"], [4, 5], 10)
             if batch is not None:
                 batch.days(3)
@@ -151,6 +151,21 @@ def _flag_pieces(flags: Sequence[list[str]] | FlagSets) -> Pieces:
         unique = Pieces.of([orjson.dumps(f) if f else NO_FLAGS for f in flags.lists])
         return Pieces(unique.data, unique.starts[flags.index], unique.stops[flags.index])
     return Pieces.of([orjson.dumps(f) if f else NO_FLAGS for f in flags])
+
+
+def _with_unknown(flags: FlagSets | list[list[str]], unknown: UnknownFields) -> FlagSets | list[list[str]]:
+    """Each lead's flags after its ``unknown_field:<name>`` flags (sorted), as
+    ``RecordEncoder.match_fields`` and the parse path put them."""
+    codes, code_of = np.unique(unknown.carried, return_inverse=True)
+    named = [sorted(f"unknown_field:{name[:100]}" for o, name in enumerate(unknown.names) if code >> o & 1)
+             for code in codes.tolist()]
+    if not isinstance(flags, FlagSets):
+        return [named[c] + own for c, own in zip(code_of.reshape(-1).tolist(), flags)]
+    both = code_of.reshape(-1) * len(flags.lists) + flags.index
+    pairs, index = np.unique(both, return_inverse=True)
+    lists = [named[c] + flags.lists[b] for c, b in zip((pairs // len(flags.lists)).tolist(),
+                                                       (pairs % len(flags.lists)).tolist())]
+    return FlagSets(lists, index.reshape(-1))
 
 
 def _id_json(ids: Sequence[Any] | Pieces) -> list[bytes]:
@@ -324,7 +339,7 @@ class LeadScorerModel:
             return None
         records = self.records
         batch = read_batch(body, self._field_names, self._text_fields, max_batch)
-        if batch is None or batch.n < BYTES_MIN:
+        if batch is None or batch.n < BYTES_MIN or not self._flags_unknown_only(batch):
             return None
         spans = batch.plain_texts(0, min(records.max_chars, 256))
         if spans is None:  # ids the column path would check or convert lead by lead
@@ -340,6 +355,8 @@ class LeadScorerModel:
         if encoded is None:
             return None
         X, flags = encoded
+        if batch.unknown is not None:
+            flags = _with_unknown(flags, batch.unknown)
         n = batch.n
         ids = Pieces(np.frombuffer(body, dtype=np.uint8), *spans)  # as the body wrote them
         if self.trees is None or n < PARALLEL_MIN:
@@ -347,6 +364,23 @@ class LeadScorerModel:
             return b"[" + self._answer_items(range(n), z, contributions, flags, ids, columns) + b"]", n
         items = self._walk_and_answer(range(n), _chunks(0, X, flags, ids, columns, (WALKER_SHARE,)))
         return b"[" + b",".join(items) + b"]", n
+
+    def _flags_unknown_only(self, batch: ScannedBatch) -> bool:
+        """Whether the body's fields the model does not know are only flagged
+        (``unknown_field:<name>``); False where the parse path would take one as a model field
+        under another spelling (``RecordEncoder.match_fields``: ``Lead Source`` for
+        ``lead_source``, when the lead does not carry that field too)."""
+        unknown = batch.unknown
+        if unknown is None:
+            return True
+        records = self.records
+        for o, name in enumerate(unknown.names):
+            target = records.by_key.get(field_key(name))
+            if target is not None:
+                f = self._field_names.names.index(target)
+                if (batch.kind[unknown.leads_with(o), f] == ABSENT).any():
+                    return False
+        return True
 
     def _scored(self, leads: Sequence[Any]) -> list[dict] | bytes:
         """The answers as dicts under BYTES_MIN leads (:meth:`_answers`), else as their JSON

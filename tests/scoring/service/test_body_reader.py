@@ -21,8 +21,8 @@ from scoring.service.columns import _plain_dates
 from scoring.service.holder import ModelHolder
 from scoring.service.routers.score import INLINE_BODY_BYTES
 from scoring.service.hotpath import LeadValidationError
-from scoring.service.scan import (ABSENT, FALSE, FLOAT, INT, MAX_NESTING, NESTED, NULL, NUMBER_OTHER,
-                                  TEXT, TEXT_OTHER, TRUE, read_batch)
+from scoring.service.scan import (ABSENT, FALSE, FLOAT, INT, MAX_NESTING, MAX_UNKNOWN_NAMES, NESTED, NULL,
+                                  NUMBER_OTHER, TEXT, TEXT_OTHER, TRUE, read_batch)
 from scoring.service.served import BYTES_MIN, LeadScorerModel
 from scoring.service.server import ServerThread
 from scoring.service.settings import ServiceSettings
@@ -138,6 +138,15 @@ def check_agrees(body: bytes, names: list[str] = NAMES, used=USED, max_leads: in
             for value, x in zip(expected, floats.tolist()):
                 assert type(value) in (int, float) or value is None, name
                 assert (math.isnan(x) if value is None else identical(x, float(value))), (name, value, x)
+    # The fields beyond ``names``: noted per lead, by their names as orjson reads them.
+    extra = [sorted(set(lead) - set(names)) for lead in leads]
+    if not any(extra):
+        assert batch.unknown is None
+    else:
+        unknown = batch.unknown
+        assert len(set(unknown.names)) == len(unknown.names)
+        assert [sorted(name for o, name in enumerate(unknown.names) if unknown.carried[i] >> o & 1)
+                for i in range(n)] == extra
     return batch
 
 
@@ -397,10 +406,14 @@ INVALID = {
 
 # JSON that orjson reads, but that the reader leaves to it (no second set of rules for them).
 GIVE_UP = {
-    "unknown key": swapped(b'"n": 1', b'"n": 1, "zzz": 1'),
-    "unknown key (a prefix of a name)": swapped(b'"n": 1', b'"n": 1, "lead": 1'),
-    "unknown key (a name and more)": swapped(b'"n": 1', b'"n": 1, "lead_idx": 1'),
-    "unknown key (a name in another case)": swapped(b'"n": 1', b'"n": 1, "S": 1'),
+    "unknown key twice": swapped(b'"n": 1', b'"n": 1, "zzz": 1, "zzz": 2'),
+    "unknown key twice, once escaped": swapped(b'"n": 1', b'"n": 1, "zzz": 1, "zz\\u007a": 2'),
+    "two unknown keys alike once read": swapped(b'"n": 1', b'"n": 1, "zzz": 1', 1).replace(
+        b'"n": 2.5', b'"n": 2.5, "zz\\u007a": 1'),
+    "a known name escaped": swapped(b'"n": 1', b'"\\u006e": 1'),
+    "a known name escaped, beside it": swapped(b'"n": 1', b'"n": 1, "\\u006e": 2'),
+    "too many unknown names": swapped(b'"n": 1', b'"n": 1, ' + b", ".join(
+        b'"k%d": %d' % (j, j) for j in range(MAX_UNKNOWN_NAMES + 1))),
     "repeated key": swapped(b'"n": 1', b'"n": 1, "n": 2'),
     "repeated key, same value": swapped(b'"s": "x"', b'"s": "x", "s": "x"'),
     "repeated id": swapped(b'"lead_id": "b",', b'"lead_id": "b", "lead_id": "c",'),
@@ -440,6 +453,27 @@ def test_valid_json_outside_the_fast_path_is_given_up(name):
     body = GIVE_UP[name]
     orjson.loads(body)  # valid JSON: the caller parses it
     assert read_batch(body, NAMES, USED, 100) is None
+
+
+# Fields the model does not know: read past, and noted per lead (the caller flags them).
+UNKNOWN = {
+    "unknown key": swapped(b'"n": 1', b'"n": 1, "zzz": 1'),
+    "unknown key (a prefix of a name)": swapped(b'"n": 1', b'"n": 1, "lead": 1'),
+    "unknown key (a name and more)": swapped(b'"n": 1', b'"n": 1, "lead_idx": 1'),
+    "unknown key (a name in another case)": swapped(b'"n": 1', b'"n": 1, "S": 1'),
+    "unknown key first": swapped(b'{"lead_id": "a"', b'{"zzz": null, "lead_id": "a"'),
+    "unknown keys in both leads": swapped(b'"n": 2.5', b'"n": 2.5, "zzz": "q", "w": 1').replace(
+        b'"n": 1,', b'"n": 1, "w": {"deep": [1, 2]},'),
+    "unknown key escaped": swapped(b'"n": 1', b'"n": 1, "zz\\u007a\\n": [true]'),
+    "unknown key, value off the number fast path": swapped(b'"n": 1', b'"n": 1, "big": 123456789012345678901234'),
+    "every unknown name it takes": swapped(b'"n": 1', b'"n": 1, ' + b", ".join(
+        b'"k%d": %d' % (j, j) for j in range(MAX_UNKNOWN_NAMES))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNKNOWN))
+def test_unknown_fields_are_read_past_and_noted(name):
+    check_agrees(UNKNOWN[name])
 
 
 def test_the_base_body_and_harmless_variants_are_read():
@@ -668,18 +702,33 @@ def test_score_body_equals_score_json_on_messy_and_odd_leads(served, lead_frame,
     for seed in (1, 2):
         assert same_answers(model, orjson.dumps({"leads": messy_records(records, seed=seed)})) is not None
     odd = odd_records(records)
-    # Renamed ("Lead Source") and unknown ("favourite_colour") fields: the reader gives up...
+    # A renamed field ("Lead Source" for lead_source): the reader gives up...
+    assert any("Lead Source" in rec for rec in odd)
     assert model.score_body(orjson.dumps({"leads": odd}), 5000) is None
     assert same_answers(model, orjson.dumps({"leads": odd})) is None
-    # ...and reads the same leads without them.
+    # ...and reads the same leads with it under its own name; unknown fields ("favourite_colour")
+    # are read past and flagged as score_json flags them.
     plain = []
     for rec in odd:
         rec = dict(rec)
-        rec.pop("favourite_colour", None)
         if "Lead Source" in rec:
             rec["lead_source"] = rec.pop("Lead Source")
         plain.append(rec)
+    assert any("favourite_colour" in rec for rec in plain)
     assert same_answers(model, orjson.dumps({"leads": plain})) is not None
+    # More unknown fields, of every kind, some leads carrying the spelling of a model field
+    # beside the field itself (flagged, not renamed), one an escaped key.
+    rng = np.random.default_rng(5)
+    extra = [dict(rec) for rec in plain]
+    for i, rec in enumerate(extra):
+        for name, value in (("email", f"x{i}@example.com"), ("Owner Notes", ["a", {"b": None}]),
+                            ("score_2024", 1.5 * i), ("Lead Source", "Webinar"), ("ok", True)):
+            if rng.random() < 0.4 and (name != "Lead Source" or "lead_source" in rec):
+                rec[name] = value
+    body = orjson.dumps({"leads": extra}).replace(b'"email"', b'"e\\u006dail"')
+    answered = same_answers(model, body)
+    assert answered is not None
+    assert any(f.startswith("unknown_field:Lead Source") for a in orjson.loads(answered[0]) for f in a["flags"])
 
 
 # Values per field kind, read by both paths (and a few that score_json rejects).
@@ -805,8 +854,11 @@ def test_http_fast_and_slow_paths_answer_alike(served, lead_frame, client_for):
     model = served["gradient_boosting"]
     records = as_records(lead_frame.head(1000))
     fast_body = orjson.dumps({"leads": records})
+    unknown_leads = [dict(rec) for rec in records]
+    unknown_leads[500]["favourite_colour"] = "teal"  # an unknown field: read past and flagged
+    unknown_body = orjson.dumps({"leads": unknown_leads})
     slow_leads = [dict(rec) for rec in records]
-    slow_leads[500]["favourite_colour"] = "teal"  # an unknown field: the reader gives up
+    slow_leads[500]["Lead Source"] = slow_leads[500].pop("lead_source")  # renamed: the reader gives up
     slow_body = orjson.dumps({"leads": slow_leads})
     answered = []
     own = model.score_body
@@ -822,18 +874,22 @@ def test_http_fast_and_slow_paths_answer_alike(served, lead_frame, client_for):
             client = client_for(server)
             headers = {"content-type": "application/json"}
             fast = client.post("/v1/score", content=fast_body, headers=headers)
+            unknown = client.post("/v1/score", content=unknown_body, headers=headers)
             slow = client.post("/v1/score", content=slow_body, headers=headers)
             too_many = client.post("/v1/score", content=orjson.dumps({"leads": records + records[:1]}),
                                    headers=headers)
     finally:
         del model.score_body
-    assert fast.status_code == 200 and slow.status_code == 200, (fast.text[:300], slow.text[:300])
+    for response in (fast, unknown, slow):
+        assert response.status_code == 200, response.text[:300]
     assert too_many.status_code == 413
     assert len(fast_body) > INLINE_BODY_BYTES
-    assert answered == [True, False, False]
-    assert fast.content == (b'{"model":{"name":"lead-scoring","version":"1"},"scores":'
-                            + model.score_json(records) + b"}")
-    fast_scores, slow_scores = fast.json()["scores"], slow.json()["scores"]
-    assert slow_scores[500]["flags"] == ["unknown_field:favourite_colour", *fast_scores[500]["flags"]]
-    slow_scores[500]["flags"] = fast_scores[500]["flags"]
-    assert slow_scores == fast_scores
+    assert answered == [True, True, False, False]
+    envelope = b'{"model":{"name":"lead-scoring","version":"1"},"scores":'
+    assert fast.content == envelope + model.score_json(records) + b"}"
+    assert unknown.content == envelope + model.score_json(unknown_leads) + b"}"
+    fast_scores, unknown_scores = fast.json()["scores"], unknown.json()["scores"]
+    assert unknown_scores[500]["flags"] == ["unknown_field:favourite_colour", *fast_scores[500]["flags"]]
+    unknown_scores[500]["flags"] = fast_scores[500]["flags"]
+    assert unknown_scores == fast_scores
+    assert slow.json()["scores"] == fast_scores  # the renamed field read under its name
