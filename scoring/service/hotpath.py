@@ -271,10 +271,15 @@ class RecordEncoder:
         matches an input ignoring case, spaces, ``_`` and ``-`` (``"Lead Source"``) is used as
         that input, unless the lead also sends the input under its own name.
         ``columns``: filled, when the column path encodes the batch, with the leads' values of
-        each input field as sent (not when a field was renamed), see ``encode_columns``.
+        each input field (a renamed field's under the model's name), see ``encode_columns``.
         """
-        matched, extra = self.match_fields(leads)
-        X, flags, ids = self._encode_leads(matched, path, columns if matched is leads else None)
+        return self.encode_matched(*self.match_fields(leads), path, columns)
+
+    def encode_matched(self, matched: Sequence[Any], extra: dict[int, list[str]], path: str = "leads",
+                       columns: dict | None = None) -> tuple[np.ndarray, list[list[str]], list[Any]]:
+        """:meth:`encode` of :meth:`match_fields`' result: for a caller that reads the matched
+        leads too (a reason shows the value of a renamed field, read under the model's name)."""
+        X, flags, ids = self._encode_leads(matched, path, columns)
         for i, named in extra.items():
             flags[i] = named + flags[i]
         return X, flags, ids

@@ -386,28 +386,31 @@ class LeadScorerModel:
         """The answers as dicts under BYTES_MIN leads (:meth:`_answers`), else as their JSON
         array written as bytes (:meth:`_answer_items`): no dict per answer to make and dump."""
         n = len(leads)
+        # Fields under another spelling renamed once: the answers read the leads as encoded (a
+        # reason shows the value the score used, "Industry" sent for industry included).
+        leads, extra = self.records.match_fields(leads)
         if self.trees is None or n < PARALLEL_MIN:
             columns: dict = {}
-            X, flags, ids = self.records.encode(leads, columns=columns)
+            X, flags, ids = self.records.encode_matched(leads, extra, columns=columns)
             z, contributions = self._decide(X)
             if n < BYTES_MIN:
                 return self._answers(leads, 0, z, contributions, flags, ids)
             return b"[" + self._answer_items(leads, z, contributions, flags, ids, columns) + b"]"
         try:
-            items = self._walk_and_answer(leads, self._encoded_parts(leads))
+            items = self._walk_and_answer(leads, self._encoded_parts(leads, extra))
         except _ColumnsGaveUp:  # a value the column path does not read: the batch lead by lead
             columns = {}
-            X, flags, ids = self.records.encode(leads, columns=columns)  # or LeadValidationError
+            X, flags, ids = self.records.encode_matched(leads, extra, columns=columns)  # or LeadValidationError
             items = self._walk_and_answer(leads, _chunks(0, X, flags, ids, columns, PARTS))
         return b"[" + b",".join(items) + b"]"
 
-    def _encoded_parts(self, leads: Sequence[Any]) -> Iterator[tuple]:
+    def _encoded_parts(self, matched: Sequence[Any], extra: dict[int, list[str]]) -> Iterator[tuple]:
         """(start, stop, X, flags, ids, columns, last) of each part of the batch (PARTS), encoded
-        by the column path when asked for; raises _ColumnsGaveUp where that path gives up."""
+        by the column path when asked for; raises _ColumnsGaveUp where that path gives up.
+        ``matched``, ``extra``: ``RecordEncoder.match_fields`` of the leads."""
         records = self.records
-        matched, extra = records.match_fields(leads)
-        for start, stop in _bounds(len(leads), *PARTS):
-            columns = {} if matched is leads else None  # renamed fields: answers read the leads
+        for start, stop in _bounds(len(matched), *PARTS):
+            columns: dict = {}
             encoded = encode_columns(records, matched[start:stop], None, columns)
             if encoded is None:
                 raise _ColumnsGaveUp
@@ -415,7 +418,7 @@ class LeadScorerModel:
             for i, named in extra.items():
                 if start <= i < stop:
                     flags[i - start] = named + flags[i - start]
-            yield start, stop, X, flags, ids, columns, stop == len(leads)
+            yield start, stop, X, flags, ids, columns, stop == len(matched)
 
     def _walk_and_answer(self, leads: Sequence[Any], runs: Iterator[tuple]) -> list[bytes]:
         """Each run but the last walked on a walker thread as soon as it is encoded, the last on
