@@ -300,7 +300,9 @@ class RecordEncoder:
                 continue
             own = dict(lead)
             named = []
-            for key in lead.keys() - known:
+            # In the lead's own order (not a set's, which varies with the hash seed): of two
+            # spellings of one field, the first is renamed and the second flagged, every run.
+            for key in [key for key in lead if key not in known]:
                 target = self.by_key.get(field_key(key)) if isinstance(key, str) else None
                 if target is not None and target not in own:
                     own[target] = own.pop(key)

@@ -14,11 +14,31 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from scoring.service.errors import ApiError
+from scoring.service.hotpath import field_key
 from scoring.service.route_state import RouteState
 from scoring.service.routing import RoutingPlan
 
 
-ROUTING_FLAGS = frozenset(f"unknown_field:{name}" for name in ("account_id", "segment", "region"))
+ROUTING_FIELDS = ("account_id", "segment", "region")
+ROUTING_KEYS = {field_key(name): name for name in ROUTING_FIELDS}
+UNKNOWN = "unknown_field:"
+
+
+def _routing_flag(flag: str) -> bool:
+    """Whether ``flag`` says a routing field is unknown to the model (any spelling of it)."""
+    return flag.startswith(UNKNOWN) and field_key(flag[len(UNKNOWN):]) in ROUTING_KEYS
+
+
+def _field(lead: dict, name: str) -> Any:
+    """The lead's ``name`` field, or the first of its keys that spells it otherwise (``Segment``,
+    ``Account ID``), as the scorer reads a model field sent under another spelling."""
+    if name in lead:
+        return lead[name]
+    wanted = field_key(name)
+    for key, value in lead.items():
+        if isinstance(key, str) and field_key(key) == wanted:
+            return value
+    return None
 
 
 def _text(value: Any) -> str | None:
@@ -38,9 +58,9 @@ def routing_fields(leads: Sequence[Any], plan: RoutingPlan) -> list[tuple[Any, A
             out.append((None, None, None))
             continue  # the scorer names it
         values = {}
-        for name in ("account_id", "segment", "region"):
+        for name in ROUTING_FIELDS:
             try:
-                values[name] = _text(lead.get(name))
+                values[name] = _text(_field(lead, name))
             except TypeError:
                 problems.append((f"leads[{i}].{name}", "expected a string"))
                 values[name] = None
@@ -80,6 +100,6 @@ def assign_owners(plan: RoutingPlan, state: RouteState, leads: Sequence[Any], sc
                 f"every rep of pool {pool_name} is unavailable or at the daily cap for tier {score.get('tier')}")
         route.update({k: v for k, v in score.items() if k != "lead_id"})
         if route.get("flags"):  # the routing fields are known here, whatever the model thinks
-            route["flags"] = [f for f in route["flags"] if f not in ROUTING_FLAGS]
+            route["flags"] = [f for f in route["flags"] if not _routing_flag(f)]
         out.append(route)
     return out

@@ -130,6 +130,18 @@ def test_served_model_equals_scorer(scorers, lead_frame, family):
                 assert abs(gr["contribution"] - er["contribution"]) <= 1e-4
 
 
+def test_two_spellings_of_a_field_the_first_is_used_every_run(scorers):
+    # Renaming follows the lead's own key order, not a set's (whose order varies with the hash
+    # seed from one server process to the next).
+    model = LeadScorerModel(scorers["logistic_regression"], ModelMeta("lead-scoring", "1"))
+    spellings = ["Lead Source", "lead-source", "LEAD_SOURCE", "Lead_Source", "lead source", "LeadSource",
+                 "lead--source", "LEAD SOURCE"]  # a set's order picked the first 1 time in 8
+    lead = {"lead_id": 1, **{name: f"value {i}" for i, name in enumerate(spellings)}}
+    matched, extra = model.records.match_fields([lead])
+    assert matched[0]["lead_source"] == "value 0"
+    assert extra == {0: sorted(f"unknown_field:{name}" for name in spellings[1:])}
+
+
 def test_unknown_and_missing_are_scored_and_flagged(scorers):
     model = LeadScorerModel(scorers["logistic_regression"], ModelMeta("lead-scoring", "1"))
     [answer] = model.score([{"lead_id": 5, "industry": "Crypto Mining", "lead_source": "Webinar"}])

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
+from scoring.service.errors import ApiError
 from scoring.service.route_state import RouteState, smooth_pick
 from scoring.service.routing import load_plan, read_unavailable
 from route_support import write_plan
@@ -54,6 +57,26 @@ def test_routing_fields_are_not_flagged_unknown(tmp_path):
     assert routes == [{"lead_id": "a", "rep_id": "R1", "pool": "SMB/EMEA", "rule": "round_robin", "probability": 0.2,
                        "score": 20, "tier": "C", "reasons": [],
                        "flags": ["unknown_field:colour", "missing:employees"]}]
+
+
+def test_routing_fields_under_another_spelling_are_read(tmp_path):
+    # As the scorer reads "Lead Source" for lead_source: "Segment", "REGION", "Account ID".
+    from scoring.service.owners import assign_owners, routing_fields
+
+    write_plan(tmp_path / "plan")
+    plan = load_plan(tmp_path / "plan")
+    leads = [{"lead_id": "a", "Segment": "SMB", "REGION": "EMEA"},
+             {"lead_id": "b", "segment": "SMB", "Segment": "Enterprise", "region": "EMEA"}]  # its own name first
+    fields = routing_fields(leads, plan)
+    assert [(segment, region) for _, segment, region in fields] == [("SMB", "EMEA"), ("SMB", "EMEA")]
+    scores = [{"lead_id": lead["lead_id"], "probability": 0.2, "score": 20, "tier": "C", "reasons": [],
+               "flags": ["unknown_field:REGION", "unknown_field:Segment", "unknown_field:colour"]} for lead in leads]
+    routes = assign_owners(plan, RouteState(tmp_path / "rr.sqlite"), leads, scores, fields, None)
+    assert [r["pool"] for r in routes] == ["SMB/EMEA", "SMB/EMEA"]
+    assert [r["flags"] for r in routes] == [["unknown_field:colour"]] * 2
+    with pytest.raises(ApiError) as raised:
+        routing_fields([{"lead_id": "c", "Account-ID": 5.5}], plan)
+    assert raised.value.status == 422 and ("leads[0].account_id", "expected a string") in raised.value.problems
 
 
 def test_remembered_state_follows_the_other_workers_writes(tmp_path):
