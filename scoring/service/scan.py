@@ -15,13 +15,13 @@ with m < 2^53 and |e| <= 22 (Clinger's fast path: one correctly rounded operatio
 orjson gives), a lead id that is not plain text. Values of fields the model does not use are
 checked but not read (the odd ones, nested values, by orjson). Fields not in ``names`` at all
 (a router's extra columns) are read past and noted per lead by name (``UnknownFields``), for
-the caller to flag; a known name written with escapes, or one name twice in a lead, is left
-to orjson.
+the caller to flag, or read as the field they spell otherwise (``renames``); a known name
+written with escapes, or one name twice in a lead, is left to orjson.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import orjson
@@ -262,12 +262,15 @@ class FieldNames:
         self.known = frozenset(self.names)
 
 
-def read_batch(body: bytes, names: Sequence[str] | FieldNames, used: Sequence[int],
-               max_leads: int) -> ScannedBatch | None:
+def read_batch(body: bytes, names: Sequence[str] | FieldNames, used: Sequence[int], max_leads: int,
+               renames: Callable[[str], int | None] | None = None) -> ScannedBatch | None:
     """The leads of ``body`` by field (``names``: every field a lead may carry), or None to parse
     the body the usual way. ``used``: the fields whose texts are read (their first twins found).
     Batches of more than ``max_leads`` leads, and empty ones, are left to the usual path (which
-    says what is wrong)."""
+    says what is wrong). ``renames``: the field (index in ``names``) a name not in them stands
+    for, if any; a lead's value under such a name is read as that field's when the lead does
+    not carry the field itself, the first such name in the lead's order (else it is noted as
+    unknown)."""
     if numba is None or not body:
         return None
     if not isinstance(names, FieldNames):
@@ -290,18 +293,22 @@ def read_batch(body: bytes, names: Sequence[str] | FieldNames, used: Sequence[in
             return None
     unknown = None
     if extra.shape[0]:
-        unknown = _unknown_fields(body, buf, extra, names, n)
+        unknown = _unknown_fields(body, buf, extra, names, n, renames, kind, start, end, numbers)
         if unknown is None:
             return None
+        if not unknown.carried.any():  # every one read as a field under another spelling
+            unknown = None
     first = _first_twins(buf, kind, start, end, np.asarray(used, dtype=np.int64))
     return ScannedBatch(body, kind, start, end, numbers, first, unknown)
 
 
-def _unknown_fields(body: bytes, buf: np.ndarray, extra: np.ndarray, names: FieldNames,
-                    n: int) -> UnknownFields | None:
-    """The fields ``_scan`` found beyond ``names``, or None where orjson would read them otherwise:
-    a known name written with escapes, one name twice in a lead (the last value counts), more
-    than MAX_UNKNOWN_NAMES names."""
+def _unknown_fields(body: bytes, buf: np.ndarray, extra: np.ndarray, names: FieldNames, n: int,
+                    renames: Callable[[str], int | None] | None, kind: np.ndarray, start: np.ndarray,
+                    end: np.ndarray, numbers: np.ndarray) -> UnknownFields | None:
+    """The fields ``_scan`` found beyond ``names``, those ``renames`` maps moved into their
+    field's columns (see read_batch); None where orjson would read them otherwise: a known name
+    written with escapes, one name twice in a lead (the last value counts), more than
+    MAX_UNKNOWN_NAMES names."""
     ordinal, firsts = _key_ordinals(buf, extra)
     if firsts.shape[0] > MAX_UNKNOWN_NAMES:
         return None
@@ -312,9 +319,17 @@ def _unknown_fields(body: bytes, buf: np.ndarray, extra: np.ndarray, names: Fiel
     pairs = leads * 64 + ordinal
     if np.unique(pairs).shape[0] < pairs.shape[0]:
         return None
+    targets = np.array([-1 if renames is None else _or_minus_one(renames(name)) for name in found], dtype=np.int64)
+    flagged = np.ones(extra.shape[0], dtype=bool)
+    if (targets >= 0).any():
+        flagged = ~_rename(buf, extra, ordinal, targets, kind, start, end, numbers, POW10)
     carried = np.zeros(n, dtype=np.int64)
-    np.bitwise_or.at(carried, leads, np.left_shift(np.int64(1), ordinal))
+    np.bitwise_or.at(carried, leads[flagged], np.left_shift(np.int64(1), ordinal[flagged]))
     return UnknownFields(found, carried)
+
+
+def _or_minus_one(field: int | None) -> int:
+    return -1 if field is None else field
 
 
 if numba is not None:
@@ -672,6 +687,28 @@ if numba is not None:
         if i != n or count == 0:
             return GAVE_UP, kind, start, end, numbers, odd, extra
         return count, kind, start, end, numbers, odd, extra[:n_extra]
+
+    @_jit
+    def _rename(buf, extra, ordinal, targets, kind, start, end, numbers, pow10):
+        """Move each ``extra`` row whose key stands for a field (``targets`` per ordinal, -1 for
+        none) into that field's columns when its lead has no value there yet (rows in the
+        lead's key order: the first spelling wins); which rows moved."""
+        moved = np.zeros(extra.shape[0], dtype=np.bool_)
+        for r in range(extra.shape[0]):
+            t = targets[ordinal[r]]
+            if t < 0:
+                continue
+            i = extra[r, EXTRA_LEAD]
+            if kind[i, t] != ABSENT:
+                continue
+            k = extra[r, EXTRA_KIND]
+            kind[i, t] = k
+            start[i, t] = extra[r, EXTRA_START]
+            end[i, t] = extra[r, EXTRA_END]
+            if k == INT or k == FLOAT:
+                numbers[i, t] = _number(buf, extra[r, EXTRA_START], pow10)[2]
+            moved[r] = True
+        return moved
 
     @_jit
     def _key_ordinals(buf, extra):

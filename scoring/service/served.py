@@ -23,7 +23,7 @@ import orjson
 from scoring.service.columns import FlagSets, encode_columns, encode_distinct
 from scoring.service.hotpath import CACHE_SIZE, ID_FIELD, RecordEncoder, field_key
 from scoring.service.linear import LinearRowPath
-from scoring.service.scan import ABSENT, FieldNames, FieldValues, ScannedBatch, UnknownFields, read_batch
+from scoring.service.scan import FieldNames, FieldValues, UnknownFields, read_batch
 from scoring.service.texts import ValueTexts, value_text
 from scoring.service.writer import HAVE_NUMBA as HAVE_WRITER
 from scoring.service.writer import Pieces, write_answers
@@ -338,8 +338,8 @@ class LeadScorerModel:
         if not _COMPILED.is_set():  # still compiling (_compiling): the parse path meanwhile
             return None
         records = self.records
-        batch = read_batch(body, self._field_names, self._text_fields, max_batch)
-        if batch is None or batch.n < BYTES_MIN or not self._flags_unknown_only(batch):
+        batch = read_batch(body, self._field_names, self._text_fields, max_batch, self._spelled)
+        if batch is None or batch.n < BYTES_MIN:
             return None
         spans = batch.plain_texts(0, min(records.max_chars, 256))
         if spans is None:  # ids the column path would check or convert lead by lead
@@ -365,22 +365,11 @@ class LeadScorerModel:
         items = self._walk_and_answer(range(n), _chunks(0, X, flags, ids, columns, (WALKER_SHARE,)))
         return b"[" + b",".join(items) + b"]", n
 
-    def _flags_unknown_only(self, batch: ScannedBatch) -> bool:
-        """Whether the body's fields the model does not know are only flagged
-        (``unknown_field:<name>``); False where the parse path would take one as a model field
-        under another spelling (``RecordEncoder.match_fields``: ``Lead Source`` for
-        ``lead_source``, when the lead does not carry that field too)."""
-        unknown = batch.unknown
-        if unknown is None:
-            return True
-        records = self.records
-        for o, name in enumerate(unknown.names):
-            target = records.by_key.get(field_key(name))
-            if target is not None:
-                f = self._field_names.names.index(target)
-                if (batch.kind[unknown.leads_with(o), f] == ABSENT).any():
-                    return False
-        return True
+    def _spelled(self, name: str) -> int | None:
+        """The field (its index in the body reader's names) a field name not among them spells
+        otherwise, as ``RecordEncoder.match_fields`` renames it (``Lead Source``)."""
+        target = self.records.by_key.get(field_key(name))
+        return None if target is None else self._field_names.names.index(target)
 
     def _scored(self, leads: Sequence[Any]) -> list[dict] | bytes:
         """The answers as dicts under BYTES_MIN leads (:meth:`_answers`), else as their JSON
