@@ -1,7 +1,7 @@
 """Where a scoring batch's time goes inside the server: the body reader against the parse path.
 
     python -m bench.bench_batch_path [--rounds 60] [--candidates gradient_boosting] [--leads 20000]
-                                     [--walker-shares 0.5,0.6,0.7] [--extra-fields 2]
+                                     [--walker-shares 0.5,0.6,0.7 | --writer] [--extra-fields 2]
 
 In-process, without HTTP: the model and the 1,000-lead batch ``bench_service`` serves (sample CRM,
 seed 3; the scorer fitted on 90 % of it, seed 0; the last 1,000 leads). Each round scores the
@@ -15,6 +15,9 @@ batch body both ways, alternating which goes first:
 
 With ``--extra-fields N``, every lead carries N fields the model does not know (flagged
 ``unknown_field:<name>``), as a router that sends its CRM's other columns would.
+
+With ``--writer``, ours only, the answers copied by the compiled writer and joined as objects
+(its fallback without numba), alternating: the figures behind ``scoring.service.writer``.
 
 With ``--walker-shares``, ours only, once per share of the batch walked on the walker thread
 (``served.WALKER_SHARE``), alternating: the figures behind that setting.
@@ -57,6 +60,8 @@ def main(argv=None) -> int:
     parser.add_argument("--candidates", default="gradient_boosting")
     parser.add_argument("--leads", type=int, default=20_000, help="sample leads to train on")
     parser.add_argument("--walker-shares", default=None, help="compare these WALKER_SHARE values instead")
+    parser.add_argument("--writer", action="store_true",
+                        help="compare the compiled answer writer with joined objects instead")
     parser.add_argument("--extra-fields", type=int, default=0,
                         help="fields the model does not know added to every lead (a router's extra columns)")
     args = parser.parse_args(argv)
@@ -82,6 +87,8 @@ def main(argv=None) -> int:
         print("the two paths disagree", file=sys.stderr)
         return 1
 
+    if args.writer:
+        return compare_writers(model, body, args.rounds)
     if args.walker_shares:
         return compare_shares(model, body, [float(v) for v in args.walker_shares.split(",")], args.rounds)
     cpu: dict[str, list[float]] = {}
@@ -162,6 +169,59 @@ def compare_shares(model, body: bytes, shares: list[float], rounds: int) -> int:
     for share, values in wall.items():
         values.sort()
         print(f"  {share:.2f}: median {1e3 * statistics.median(values):6.2f} ms, q10 {1e3 * values[len(values) // 10]:6.2f} ms")
+    return 0
+
+
+def compare_writers(model, body: bytes, rounds: int) -> int:
+    """``score_body`` with the answers copied by the compiled writer (scoring.service.writer)
+    and joined as objects (its fallback without numba), alternating: the answers' thread CPU per
+    batch and the batch's wall time, each way; both give the same bytes (checked)."""
+    import scoring.service.served as served
+    from scoring.service.app import YOUNG_OBJECTS
+
+    compiled = served.HAVE_WRITER
+    if not compiled:
+        print("numba is missing: no compiled writer to compare", file=sys.stderr)
+        return 1
+    answers = model._answer_items
+    cpu: dict[bool, list[float]] = {True: [], False: []}
+    wall: dict[bool, list[float]] = {True: [], False: []}
+    recording: list = [None]
+
+    def timed(*a, **k):
+        start = time.thread_time()
+        try:
+            return answers(*a, **k)
+        finally:
+            if recording[0] is not None:
+                cpu[recording[0]].append(time.thread_time() - start)
+
+    model._answer_items = timed
+    outputs = {}
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
+    try:
+        for r in range(rounds + 3):
+            for writer in ((True, False) if r % 2 == 0 else (False, True)):
+                served.HAVE_WRITER = writer
+                recording[0] = writer if r >= 3 else None
+                start = time.perf_counter()
+                outputs[writer] = model.score_body(body, 10_000)
+                if r >= 3:
+                    wall[writer].append(time.perf_counter() - start)
+    finally:
+        served.HAVE_WRITER = compiled
+        del model._answer_items
+    if outputs[True] != outputs[False]:
+        print("the two writers disagree", file=sys.stderr)
+        return 1
+    calls = len(cpu[True]) // rounds
+    print(f"batch of 1,000 leads, score_body, {rounds} rounds: answers by writer")
+    for writer, name in ((True, "compiled copy"), (False, "joined objects")):
+        per_batch = [sum(cpu[writer][i * calls:(i + 1) * calls]) for i in range(rounds)]
+        print(f"  {name:15s} answers CPU median {1e3 * statistics.median(per_batch):6.2f} ms, "
+              f"batch wall median {1e3 * statistics.median(wall[writer]):6.2f} ms")
     return 0
 
 
