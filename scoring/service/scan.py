@@ -20,6 +20,7 @@ written with escapes, or one name twice in a lead, is left to orjson.
 """
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -42,6 +43,7 @@ EXTRA_LEAD, EXTRA_KEY_START, EXTRA_KEY_END, EXTRA_KIND, EXTRA_START, EXTRA_END =
 EXTRA_COLUMNS = 6
 MAX_UNKNOWN_NAMES = 62  # distinct unknown field names a batch may carry on this path
 MAX_NESTING = 256  # a value nested deeper is left to orjson (no lead field is)
+SPLIT_MIN = 1 << 17  # bodies from 128 kB are read in two halves at once, given a pool (read_batch)
 POW10 = np.array([10.0 ** k for k in range(23)])  # exact doubles up to 1e22
 MANTISSA_MAX = 2 ** 53
 # Bytes inside a string: 0 plain ASCII, 1 anything to look at (quote, backslash, control, UTF-8).
@@ -263,21 +265,28 @@ class FieldNames:
 
 
 def read_batch(body: bytes, names: Sequence[str] | FieldNames, used: Sequence[int], max_leads: int,
-               renames: Callable[[str], int | None] | None = None) -> ScannedBatch | None:
+               renames: Callable[[str], int | None] | None = None, pool: Executor | None = None,
+               split_min: int = SPLIT_MIN) -> ScannedBatch | None:
     """The leads of ``body`` by field (``names``: every field a lead may carry), or None to parse
     the body the usual way. ``used``: the fields whose texts are read (their first twins found).
     Batches of more than ``max_leads`` leads, and empty ones, are left to the usual path (which
     says what is wrong). ``renames``: the field (index in ``names``) a name not in them stands
     for, if any; a lead's value under such a name is read as that field's when the lead does
     not carry the field itself, the first such name in the lead's order (else it is noted as
-    unknown)."""
+    unknown). ``pool``: a thread that reads the second half of a body of ``split_min`` bytes or
+    more while this one reads the first (:func:`_read_halves`)."""
     if numba is None or not body:
         return None
     if not isinstance(names, FieldNames):
         names = FieldNames(names)
     table, lengths = names.table, names.lengths
     buf = np.frombuffer(body, dtype=np.uint8)
-    n, kind, start, end, numbers, odd, extra = _scan(buf, table, lengths, max_leads, POW10)
+    scanned = None
+    if pool is not None and len(body) >= split_min:
+        scanned = _read_halves(buf, table, lengths, max_leads, pool)
+    if scanned is None:
+        scanned = _scan(buf, table, lengths, max_leads, POW10, -1, -1)[:7]
+    n, kind, start, end, numbers, odd, extra = scanned
     if n <= 0:
         return None
     kind, start, end, numbers = kind[:n], start[:n], end[:n], numbers[:n]
@@ -300,6 +309,34 @@ def read_batch(body: bytes, names: Sequence[str] | FieldNames, used: Sequence[in
             unknown = None
     first = _first_twins(buf, kind, start, end, np.asarray(used, dtype=np.int64))
     return ScannedBatch(body, kind, start, end, numbers, first, unknown)
+
+
+def _read_halves(buf: np.ndarray, table: np.ndarray, lengths: np.ndarray, max_leads: int,
+                 pool: Executor) -> tuple | None:
+    """``_scan``'s reading of the whole body, made of two halves read at once: from the first
+    lead after the middle (the bytes ``}``, ``,``, ``{`` with spaces between) by ``pool``, up to
+    it by this thread. The second half is only kept when the first half's reading ends exactly
+    there, so it was read from the start of a lead, as a reading of the whole would; a guess
+    inside a string is read past, and the first reading is then the whole body's. None: no
+    guess to make (the body is read whole)."""
+    cut = _lead_after(buf, buf.shape[0] // 2)
+    if cut < 0:
+        return None
+    second = pool.submit(_scan, buf, table, lengths, max_leads, POW10, cut, -1)
+    first = _scan(buf, table, lengths, max_leads, POW10, -1, cut)
+    rest = second.result()
+    count, stopped = first[0], first[7]
+    if count <= 0:
+        return first[:7]  # given up: invalid up to the cut, or beyond it read whole
+    if not stopped:  # the guess was inside a string: the first reading went on to the end
+        return first[:7]
+    if rest[0] <= 0 or count + rest[0] > max_leads:
+        return (GAVE_UP,) + rest[1:7]
+    n2 = rest[0]
+    merged = [np.concatenate((a[:count], b[:n2])) for a, b in zip(first[1:6], rest[1:6])]
+    extra = rest[6].copy()
+    extra[:, EXTRA_LEAD] += count
+    return (count + n2, *merged, np.concatenate((first[6], extra)))
 
 
 def _unknown_fields(body: bytes, buf: np.ndarray, extra: np.ndarray, names: FieldNames, n: int,
@@ -586,9 +623,12 @@ if numba is not None:
         return np.concatenate((a, np.zeros_like(a)))
 
     @_jit
-    def _scan(buf, table, lengths, max_leads, pow10):
-        """(number of leads or GAVE_UP, kind, start, end, numbers, odd) of ``{"leads": [...]}``;
-        ``odd`` marks values orjson must check (nested ones, numbers off the fast path)."""
+    def _scan(buf, table, lengths, max_leads, pow10, begin, stop):
+        """(number of leads or GAVE_UP, kind, start, end, numbers, odd, extra, stopped) of
+        ``{"leads": [...]}``; ``odd`` marks values orjson must check (nested ones, numbers off
+        the fast path). ``begin`` >= 0: start there, at a lead of the array (the body's second
+        half, :func:`_read_halves`). ``stop`` >= 0: end after the lead that the comma before
+        ``stop`` follows (``stopped`` True), if the leads reach it."""
         width = lengths.shape[0]
         rows = 64
         kind = np.zeros((rows, width), dtype=np.int8)
@@ -600,93 +640,108 @@ if numba is not None:
         n_extra = 0
         n = buf.shape[0]
         count = 0
-        i = _space(buf, 0)
-        if i >= n or buf[i] != 123:
-            return GAVE_UP, kind, start, end, numbers, odd, extra
-        i = _space(buf, i + 1)
-        seen_leads = False
-        while True:
-            # One top-level member: only "leads" (once), holding a non-empty array of objects.
+        if begin >= 0:
+            i = begin
+        else:
+            # One top-level member, "leads", holding a non-empty array of objects.
+            i = _space(buf, 0)
+            if i >= n or buf[i] != 123:
+                return GAVE_UP, kind, start, end, numbers, odd, extra, False
+            i = _space(buf, i + 1)
             if i >= n or buf[i] != 34:
-                return GAVE_UP, kind, start, end, numbers, odd, extra
+                return GAVE_UP, kind, start, end, numbers, odd, extra, False
             after = _string(buf, i)[0]
-            if after < 0 or after - i != 7 or not _literal(buf, i, LEADS_BYTES) or seen_leads:
-                return GAVE_UP, kind, start, end, numbers, odd, extra
-            seen_leads = True
+            if after < 0 or after - i != 7 or not _literal(buf, i, LEADS_BYTES):
+                return GAVE_UP, kind, start, end, numbers, odd, extra, False
             i = _space(buf, after)
             if i >= n or buf[i] != 58:
-                return GAVE_UP, kind, start, end, numbers, odd, extra
+                return GAVE_UP, kind, start, end, numbers, odd, extra, False
             i = _space(buf, i + 1)
             if i >= n or buf[i] != 91:
-                return GAVE_UP, kind, start, end, numbers, odd, extra
+                return GAVE_UP, kind, start, end, numbers, odd, extra, False
             i = _space(buf, i + 1)
-            while True:
-                if i >= n or buf[i] != 123 or count >= max_leads:
-                    return GAVE_UP, kind, start, end, numbers, odd, extra
-                if count == kind.shape[0]:
-                    kind, start, end = _grow(kind), _grow(start), _grow(end)
-                    numbers, odd = _grow(numbers), _grow(odd)
-                for f in range(width):  # absent fields stay NaN (a loop: the slice assignment
-                    numbers[count, f] = np.nan  # cost 0.4 of the scan's 1.25 ms, sample body)
-                i = _space(buf, i + 1)
-                if i < n and buf[i] == 125:
-                    i += 1
-                else:
-                    expected = 0
-                    while True:
-                        if i >= n or buf[i] != 34:
-                            return GAVE_UP, kind, start, end, numbers, odd, extra
-                        key_start = i
-                        i, f = _key(buf, i, table, lengths, expected)
-                        if i < 0 or (f >= 0 and kind[count, f] != ABSENT):  # invalid or repeated
-                            return GAVE_UP, kind, start, end, numbers, odd, extra
-                        key_end = i
-                        i = _space(buf, i)
-                        if i >= n or buf[i] != 58:
-                            return GAVE_UP, kind, start, end, numbers, odd, extra
-                        i = _space(buf, i + 1)
-                        after, k, a, b, number = _value(buf, i, pow10)
-                        if after < 0:
-                            return GAVE_UP, kind, start, end, numbers, odd, extra
-                        if f < 0:  # a field the model does not know: noted for read_batch
-                            if n_extra == extra.shape[0]:
-                                extra = _grow(extra)
-                            extra[n_extra, EXTRA_LEAD] = count
-                            extra[n_extra, EXTRA_KEY_START] = key_start
-                            extra[n_extra, EXTRA_KEY_END] = key_end
-                            extra[n_extra, EXTRA_KIND] = k
-                            extra[n_extra, EXTRA_START] = a
-                            extra[n_extra, EXTRA_END] = b
-                            n_extra += 1
-                        else:
-                            expected = f + 1
-                            kind[count, f] = k
-                            start[count, f] = a
-                            end[count, f] = b
-                            numbers[count, f] = number if k == INT or k == FLOAT else np.nan
-                            odd[count, f] = k == NESTED or k == NUMBER_OTHER
-                        i, more = _next(buf, after, 125)
-                        if more == 1:
-                            continue
-                        if more == 0:
-                            break
-                        return GAVE_UP, kind, start, end, numbers, odd, extra
-                count += 1
-                i, more = _next(buf, i, 93)
-                if more == 1:
-                    continue
-                if more == 0:
-                    break
-                return GAVE_UP, kind, start, end, numbers, odd, extra
-            i, more = _next(buf, i, 125)
+        while True:
+            if i >= n or buf[i] != 123 or count >= max_leads:
+                return GAVE_UP, kind, start, end, numbers, odd, extra, False
+            if count == kind.shape[0]:
+                kind, start, end = _grow(kind), _grow(start), _grow(end)
+                numbers, odd = _grow(numbers), _grow(odd)
+            for f in range(width):  # absent fields stay NaN (a loop: the slice assignment
+                numbers[count, f] = np.nan  # cost 0.4 of the scan's 1.25 ms, sample body)
+            i = _space(buf, i + 1)
+            if i < n and buf[i] == 125:
+                i += 1
+            else:
+                expected = 0
+                while True:
+                    if i >= n or buf[i] != 34:
+                        return GAVE_UP, kind, start, end, numbers, odd, extra, False
+                    key_start = i
+                    i, f = _key(buf, i, table, lengths, expected)
+                    if i < 0 or (f >= 0 and kind[count, f] != ABSENT):  # invalid or repeated
+                        return GAVE_UP, kind, start, end, numbers, odd, extra, False
+                    key_end = i
+                    i = _space(buf, i)
+                    if i >= n or buf[i] != 58:
+                        return GAVE_UP, kind, start, end, numbers, odd, extra, False
+                    i = _space(buf, i + 1)
+                    after, k, a, b, number = _value(buf, i, pow10)
+                    if after < 0:
+                        return GAVE_UP, kind, start, end, numbers, odd, extra, False
+                    if f < 0:  # a field the model does not know: noted for read_batch
+                        if n_extra == extra.shape[0]:
+                            extra = _grow(extra)
+                        extra[n_extra, EXTRA_LEAD] = count
+                        extra[n_extra, EXTRA_KEY_START] = key_start
+                        extra[n_extra, EXTRA_KEY_END] = key_end
+                        extra[n_extra, EXTRA_KIND] = k
+                        extra[n_extra, EXTRA_START] = a
+                        extra[n_extra, EXTRA_END] = b
+                        n_extra += 1
+                    else:
+                        expected = f + 1
+                        kind[count, f] = k
+                        start[count, f] = a
+                        end[count, f] = b
+                        numbers[count, f] = number if k == INT or k == FLOAT else np.nan
+                        odd[count, f] = k == NESTED or k == NUMBER_OTHER
+                    i, more = _next(buf, after, 125)
+                    if more == 1:
+                        continue
+                    if more == 0:
+                        break
+                    return GAVE_UP, kind, start, end, numbers, odd, extra, False
+            count += 1
+            i, more = _next(buf, i, 93)
             if more == 1:
+                if i == stop:
+                    return count, kind, start, end, numbers, odd, extra[:n_extra], True
                 continue
             if more == 0:
                 break
-            return GAVE_UP, kind, start, end, numbers, odd, extra
+            return GAVE_UP, kind, start, end, numbers, odd, extra, False
+        # After the array, the body ends: a second member would repeat "leads" (or be unknown).
+        i, more = _next(buf, i, 125)
+        if more != 0:
+            return GAVE_UP, kind, start, end, numbers, odd, extra, False
         if i != n or count == 0:
-            return GAVE_UP, kind, start, end, numbers, odd, extra
-        return count, kind, start, end, numbers, odd, extra[:n_extra]
+            return GAVE_UP, kind, start, end, numbers, odd, extra, False
+        return count, kind, start, end, numbers, odd, extra[:n_extra], False
+
+    @_jit
+    def _lead_after(buf, i):
+        """Index of the first ``{`` from ``i`` on that follows ``}`` and ``,`` (spaces between):
+        where a lead would start if those bytes are not inside a string; -1 if none."""
+        n = buf.shape[0]
+        while i < n:
+            if buf[i] == 125:
+                j = _space(buf, i + 1)
+                if j < n and buf[j] == 44:
+                    j = _space(buf, j + 1)
+                    if j < n and buf[j] == 123:
+                        return j
+            i += 1
+        return -1
 
     @_jit
     def _rename(buf, extra, ordinal, targets, kind, start, end, numbers, pow10):

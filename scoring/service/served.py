@@ -79,9 +79,11 @@ def _compiling() -> threading.Thread:
     for. Until it is done, batches take the parse path (same bytes); ``warm_up`` waits for it."""
     def compile_all() -> None:
         try:
-            body = orjson.dumps({"leads": [{ID_FIELD: "a", "n": 1.5, "i": 2, "d": "2026-01-02 03:04:05",
-                                            "t": "x", "b": True, "z": None, "o": [1], "u": 0}]})
-            batch = read_batch(body, [ID_FIELD, "n", "i", "d", "t", "b", "z", "o"], [4, 5], 10)
+            lead = {ID_FIELD: "a", "n": 1.5, "i": 2, "d": "2026-01-02 03:04:05", "t": "x", "b": True, "z": None,
+                    "o": [1], "u": 0}
+            body = orjson.dumps({"leads": [lead, lead]})  # read in two halves (split_min=0)
+            batch = read_batch(body, [ID_FIELD, "n", "i", "d", "t", "b", "z", "o"], [4, 5], 10,
+                               lambda name: 1 if name == "u" else None, _walkers(), 0)  # "u" spells "n"
             if batch is not None:
                 batch.days(3)
                 batch.floats(1)
@@ -338,7 +340,7 @@ class LeadScorerModel:
         if not _COMPILED.is_set():  # still compiling (_compiling): the parse path meanwhile
             return None
         records = self.records
-        batch = read_batch(body, self._field_names, self._text_fields, max_batch, self._spelled)
+        batch = read_batch(body, self._field_names, self._text_fields, max_batch, self._spelled, _walkers())
         if batch is None or batch.n < BYTES_MIN:
             return None
         spans = batch.plain_texts(0, min(records.max_chars, 256))
