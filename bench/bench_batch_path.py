@@ -79,6 +79,7 @@ def main(argv=None) -> int:
                                                    for j in range(args.extra_fields)}}
                                        for i, lead in enumerate(leads)]})
     model = served.LeadScorerModel(scorer, served.ModelMeta("lead-scoring", "1"))
+    model.warm_up()  # as the server before it serves a model: waits for the reader's compilation
     ours = model.score_body(body, 10_000)
     if ours is None:
         print("the body reader gave up on the sample batch", file=sys.stderr)
