@@ -11,6 +11,7 @@ Rules, in order, per lead:
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Mapping, Sequence
 
 from scoring.service.errors import ApiError
@@ -22,22 +23,36 @@ from scoring.service.routing import RoutingPlan
 ROUTING_FIELDS = ("account_id", "segment", "region")
 ROUTING_KEYS = {field_key(name): name for name in ROUTING_FIELDS}
 UNKNOWN = "unknown_field:"
+# A batch's leads repeat their keys: each key's spelling-free form is made once (a regex each).
+_spelling = functools.lru_cache(maxsize=4096)(field_key)
 
 
 def _routing_flag(flag: str) -> bool:
     """Whether ``flag`` says a routing field is unknown to the model (any spelling of it)."""
-    return flag.startswith(UNKNOWN) and field_key(flag[len(UNKNOWN):]) in ROUTING_KEYS
+    return flag.startswith(UNKNOWN) and _spelling(flag[len(UNKNOWN):]) in ROUTING_KEYS
 
 
-def _field(lead: dict, name: str) -> Any:
-    """The lead's ``name`` field, or the first of its keys that spells it otherwise (``Segment``,
-    ``Account ID``), as the scorer reads a model field sent under another spelling."""
+def _other_spellings(leads: Sequence[Any]) -> dict[str, frozenset]:
+    """Per routing field, the keys of the batch's leads that spell it otherwise (``Segment``,
+    ``Account ID``): made once per batch, from its distinct keys."""
+    keys = set().union(*(lead for lead in leads if isinstance(lead, dict)))
+    found: dict[str, set] = {name: set() for name in ROUTING_FIELDS}
+    for key in keys:
+        name = ROUTING_KEYS.get(_spelling(key)) if isinstance(key, str) else None
+        if name is not None and key != name:
+            found[name].add(key)
+    return {name: frozenset(others) for name, others in found.items()}
+
+
+def _field(lead: dict, name: str, others: frozenset) -> Any:
+    """The lead's ``name`` field, or the first of its keys in ``others`` (other spellings of it),
+    as the scorer reads a model field sent under another spelling."""
     if name in lead:
         return lead[name]
-    wanted = field_key(name)
-    for key, value in lead.items():
-        if isinstance(key, str) and field_key(key) == wanted:
-            return value
+    if others and not others.isdisjoint(lead):
+        for key in lead:
+            if key in others:
+                return lead[key]
     return None
 
 
@@ -53,14 +68,17 @@ def _text(value: Any) -> str | None:
 def routing_fields(leads: Sequence[Any], plan: RoutingPlan) -> list[tuple[Any, Any, Any]]:
     """(account, segment, region) per lead; a 422 naming every bad field at once."""
     problems, out = [], []
+    spellings = None  # made at the first lead without one of the fields under its own name
     for i, lead in enumerate(leads):
         if not isinstance(lead, dict):
             out.append((None, None, None))
             continue  # the scorer names it
         values = {}
         for name in ROUTING_FIELDS:
+            if spellings is None and name not in lead:
+                spellings = _other_spellings(leads)
             try:
-                values[name] = _text(_field(lead, name))
+                values[name] = _text(_field(lead, name, spellings[name] if spellings else frozenset()))
             except TypeError:
                 problems.append((f"leads[{i}].{name}", "expected a string"))
                 values[name] = None
