@@ -52,6 +52,11 @@ RUN pip install --no-deps . \
  && rm -rf build ./*.egg-info \
  && useradd --create-home --uid 10001 revops \
  && mkdir -p /var/lib/revops /plan && chown revops /var/lib/revops
+# The batch body reader and answer writer compiled once, here: numba keeps its cache beside the
+# package, which the service user cannot write, so each worker of each container would compile
+# them again (~45 s) before it is ready. (On a CPU unlike the build machine's, numba compiles
+# again, once per process.)
+RUN python -c "import scoring.service.served as s; s._compiling().join(); assert s._COMPILED.is_set()"
 USER revops
 WORKDIR /home/revops
 # Listen on every interface of the container; the routing state on a volume (the plan folder

@@ -729,6 +729,22 @@ if numba is not None:
         return count, kind, start, end, numbers, odd, extra[:n_extra], False
 
     @_jit
+    def _fnv(buf, a, b):
+        """FNV-1a hash of ``buf[a:b]``."""
+        h = np.uint64(14695981039346656037)
+        for q in range(a, b):
+            h = (h ^ np.uint64(buf[q])) * np.uint64(1099511628211)
+        return h
+
+    @_jit
+    def _same_bytes(buf, a, c, size):
+        """Whether ``buf[a:a + size]`` and ``buf[c:c + size]`` are the same bytes."""
+        for q in range(size):
+            if buf[a + q] != buf[c + q]:
+                return False
+        return True
+
+    @_jit
     def _lead_after(buf, i):
         """Index of the first ``{`` from ``i`` on that follows ``}`` and ``,`` (spaces between):
         where a lead would start if those bytes are not inside a string; -1 if none."""
@@ -779,10 +795,7 @@ if numba is not None:
         count = 0
         for r in range(m):
             a, b = extra[r, EXTRA_KEY_START], extra[r, EXTRA_KEY_END]
-            h = np.uint64(14695981039346656037)
-            for q in range(a, b):
-                h = (h ^ np.uint64(buf[q])) * np.uint64(1099511628211)
-            s = np.int64(h & np.uint64(size - 1))
+            s = np.int64(_fnv(buf, a, b) & np.uint64(size - 1))
             while True:
                 other = slots[s]
                 if other < 0:
@@ -792,15 +805,9 @@ if numba is not None:
                     count += 1
                     break
                 c = extra[other, EXTRA_KEY_START]
-                if extra[other, EXTRA_KEY_END] - c == b - a:
-                    same = True
-                    for q in range(b - a):
-                        if buf[a + q] != buf[c + q]:
-                            same = False
-                            break
-                    if same:
-                        ordinal[r] = ordinal[other]
-                        break
+                if extra[other, EXTRA_KEY_END] - c == b - a and _same_bytes(buf, a, c, b - a):
+                    ordinal[r] = ordinal[other]
+                    break
                 s = (s + 1) & (size - 1)
         return ordinal, firsts[:count]
 
@@ -965,10 +972,7 @@ if numba is not None:
                 if k == ABSENT or k == NULL or k == INT or k == FLOAT:
                     continue
                 a, b = start[i, f], end[i, f]
-                h = np.uint64(14695981039346656037)
-                for q in range(a, b):
-                    h = (h ^ np.uint64(buf[q])) * np.uint64(1099511628211)
-                h = h ^ np.uint64(k)
+                h = _fnv(buf, a, b) ^ np.uint64(k)
                 s = np.int64(h & np.uint64(size - 1))
                 while True:
                     other = slots[s]
@@ -977,15 +981,9 @@ if numba is not None:
                         hashes[s] = h
                         first[i, f] = i
                         break
-                    if hashes[s] == h and kind[other, f] == k and end[other, f] - start[other, f] == b - a:
-                        c = start[other, f]
-                        same = True
-                        for q in range(b - a):
-                            if buf[a + q] != buf[c + q]:
-                                same = False
-                                break
-                        if same:
-                            first[i, f] = other
-                            break
+                    if (hashes[s] == h and kind[other, f] == k and end[other, f] - start[other, f] == b - a
+                            and _same_bytes(buf, a, start[other, f], b - a)):
+                        first[i, f] = other
+                        break
                     s = (s + 1) & (size - 1)
         return first

@@ -75,7 +75,7 @@ _COMPILED = threading.Event()  # the body reader and the answer writer are compi
 @functools.lru_cache(maxsize=None)
 def _compiling() -> threading.Thread:
     """Compile the body reader and the answer writer once per process, on a thread of their
-    own: with an empty numba cache that takes 15-35 s (measured), which no request should wait
+    own: with an empty numba cache that takes ~45 s (measured), which no request should wait
     for. Until it is done, batches take the parse path (same bytes); ``warm_up`` waits for it."""
     def compile_all() -> None:
         try:

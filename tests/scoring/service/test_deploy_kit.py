@@ -41,6 +41,9 @@ def test_dockerfile_installs_the_serve_extra_and_serves_from_the_environment():
     assert "pip install -r /tmp/serve.txt -c /tmp/lock.txt" in text and "pip install --no-deps ." in text
     assert "COPY requirements/lock.txt /tmp/lock.txt" in text
     assert 'ENTRYPOINT ["revops", "score", "serve"]' in text
+    # The numba cache made at build, as root, before the service user (who cannot write it).
+    compiled = text.index("s._compiling().join()")
+    assert text.index("pip install --no-deps .") < compiled < text.index("USER revops")
     assert set(re.findall(r"\b(REVOPS_[A-Z_]+)=", text)) <= KNOWN
     assert "/readyz" in re.search(r"HEALTHCHECK.*", text, flags=re.S).group(0)
     ignored = (REPO / ".dockerignore").read_text().split()
