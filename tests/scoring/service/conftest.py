@@ -14,6 +14,20 @@ from scoring.service.settings import ServiceSettings
 from scoring.synthetic import make_leads
 from service_support import FAMILIES, FakeModel
 
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_batch_reader() -> None:
+    """The batch body reader and answer writer compiled, or read from numba's cache, once per
+    test process before any service test. The servers the tests start as processes then read
+    that cache, as a container built by the Dockerfile does. Cold, each server compiles them on
+    its own (~45 s of CPU) before it is ready: two workers doing so at once, beside the other
+    pytest worker on the 2-core machine, went past a readiness deadline. Compile time is not
+    what those tests are about."""
+    from scoring.service.served import _compiling
+
+    _compiling().join()
+
+
 @pytest.fixture(scope="session")
 def lead_frame() -> pd.DataFrame:
     frame, _ = make_leads(4000, seed=11)

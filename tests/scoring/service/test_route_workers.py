@@ -39,13 +39,7 @@ def test_env_only_two_workers_metrics_add_up(tmp_path):
     with mlflow.start_run():
         registry.register(scorer, frame.tail(200))  # the first version becomes champion
     owners = write_plan(tmp_path / "plan", n_accounts=12)
-    # The batch reader compiled here first, into numba's cache beside the package, which the two
-    # workers then read, as from an image built by the Dockerfile. Cold, each compiles it on its
-    # own (~45 s of CPU) before it is ready: two at once on a shared 2-core machine went past the
-    # readiness deadline below. This test is about the workers' metrics, not compile time.
-    from scoring.service.served import _compiling
-
-    _compiling().join()
+    # (The workers read the batch reader from numba's cache: conftest.compiled_batch_reader.)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("REVOPS_") and k != "PROMETHEUS_MULTIPROC_DIR"}
     env.update({"PYTHONPATH": str(REPO), "REVOPS_PORT": str(port), "REVOPS_WORKERS": "2",
