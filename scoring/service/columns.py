@@ -24,6 +24,7 @@ from scoring.service.hotpath import CACHE_SIZE, ID_FIELD, MAX_ID
 
 if TYPE_CHECKING:
     from scoring.service.hotpath import RecordEncoder
+    from scoring.service.scanned import UnknownFields
 
 PLAIN_NUMBERS = frozenset({float, int, type(None)})
 PLAIN_STAMP = re.compile(r"(19|20|21)[0-9]{2}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?")
@@ -322,6 +323,22 @@ class FlagSets:
 
     def __iter__(self):
         return map(self.lists.__getitem__, self.index.tolist())
+
+
+def with_unknown_fields(flags: FlagSets | list[list[str]], unknown: UnknownFields) -> FlagSets | list[list[str]]:
+    """Each lead's flags after its ``unknown_field:<name>`` flags (sorted), as
+    ``RecordEncoder.match_fields`` and the parse path put them (``unknown``: what the body
+    reader found beyond the model's fields)."""
+    codes, code_of = np.unique(unknown.carried, return_inverse=True)
+    named = [sorted(f"unknown_field:{name[:100]}" for o, name in enumerate(unknown.names) if code >> o & 1)
+             for code in codes.tolist()]
+    if not isinstance(flags, FlagSets):
+        return [named[c] + own for c, own in zip(code_of.reshape(-1).tolist(), flags)]
+    both = code_of.reshape(-1) * len(flags.lists) + flags.index
+    pairs, index = np.unique(both, return_inverse=True)
+    lists = [named[c] + flags.lists[b] for c, b in zip((pairs // len(flags.lists)).tolist(),
+                                                       (pairs % len(flags.lists)).tolist())]
+    return FlagSets(lists, index.reshape(-1))
 
 
 def flag_sets(encoder: "RecordEncoder", read: np.ndarray) -> FlagSets | list[list[str]]:

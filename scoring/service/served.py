@@ -20,10 +20,11 @@ from typing import Any, Iterator, Protocol, Sequence
 import numpy as np
 import orjson
 
-from scoring.service.columns import FlagSets, encode_columns, encode_distinct
+from scoring.service.columns import FlagSets, encode_columns, encode_distinct, with_unknown_fields
 from scoring.service.hotpath import CACHE_SIZE, ID_FIELD, RecordEncoder, field_key
 from scoring.service.linear import LinearRowPath
-from scoring.service.scan import FieldNames, FieldValues, UnknownFields, read_batch
+from scoring.service.scan import FieldNames, read_batch
+from scoring.service.scanned import FieldValues
 from scoring.service.texts import ValueTexts, value_text
 from scoring.service.writer import HAVE_NUMBA as HAVE_WRITER
 from scoring.service.writer import Pieces, write_answers
@@ -153,21 +154,6 @@ def _flag_pieces(flags: Sequence[list[str]] | FlagSets) -> Pieces:
         unique = Pieces.of([orjson.dumps(f) if f else NO_FLAGS for f in flags.lists])
         return Pieces(unique.data, unique.starts[flags.index], unique.stops[flags.index])
     return Pieces.of([orjson.dumps(f) if f else NO_FLAGS for f in flags])
-
-
-def _with_unknown(flags: FlagSets | list[list[str]], unknown: UnknownFields) -> FlagSets | list[list[str]]:
-    """Each lead's flags after its ``unknown_field:<name>`` flags (sorted), as
-    ``RecordEncoder.match_fields`` and the parse path put them."""
-    codes, code_of = np.unique(unknown.carried, return_inverse=True)
-    named = [sorted(f"unknown_field:{name[:100]}" for o, name in enumerate(unknown.names) if code >> o & 1)
-             for code in codes.tolist()]
-    if not isinstance(flags, FlagSets):
-        return [named[c] + own for c, own in zip(code_of.reshape(-1).tolist(), flags)]
-    both = code_of.reshape(-1) * len(flags.lists) + flags.index
-    pairs, index = np.unique(both, return_inverse=True)
-    lists = [named[c] + flags.lists[b] for c, b in zip((pairs // len(flags.lists)).tolist(),
-                                                       (pairs % len(flags.lists)).tolist())]
-    return FlagSets(lists, index.reshape(-1))
 
 
 def _id_json(ids: Sequence[Any] | Pieces) -> list[bytes]:
@@ -358,7 +344,7 @@ class LeadScorerModel:
             return None
         X, flags = encoded
         if batch.unknown is not None:
-            flags = _with_unknown(flags, batch.unknown)
+            flags = with_unknown_fields(flags, batch.unknown)
         n = batch.n
         ids = Pieces(np.frombuffer(body, dtype=np.uint8), *spans)  # as the body wrote them
         if self.trees is None or n < PARALLEL_MIN:
