@@ -107,6 +107,16 @@ def test_packed_trees_equal_sklearn(scorers, lead_frame):
     np.testing.assert_array_equal(base, scorer.model_.decision(X))
     scale = scorer.calibrator_.a_
     np.testing.assert_allclose(scale * drops, group_contributions(scorer, X), rtol=0, atol=1e-12)
+    # Four leads are walked at once (LANES): batches that end with one, two or three leads, and
+    # single leads, give each lead the same floats as the whole batch.
+    for n in (797, 798, 799, 1, 2, 3, 5):
+        part_base, part_drops = raw_predict_with_drops(trees, X[-n:], layout)
+        np.testing.assert_array_equal(part_base, base[-n:])
+        np.testing.assert_array_equal(part_drops, drops[-n:])
+        np.testing.assert_array_equal(raw_predict(trees, X[-n:]), base[-n:])
+    for i in (0, 401, 799):
+        one_base, one_drops = raw_predict_with_drops(trees, X[i:i + 1], layout)
+        assert one_base[0] == base[i] and np.array_equal(one_drops[0], drops[i])
 
 
 @pytest.mark.parametrize("family", FAMILIES)
