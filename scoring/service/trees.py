@@ -283,9 +283,10 @@ def _evaluate(X, with_drops, ref_child, ref_left, node_group, n_groups, max_dept
     walk is a chain of loads with no unpredictable branch. Deciding every split costs less than
     the branch misses of deciding along the way (measured 2x on the walk without reasons). Four
     leads (LANES) are walked through each tree at once, their loops written out: four chains of
-    loads the CPU runs side by side, where one lead's chain waits on each load (measured, CPU
-    per 1,000 sample leads, same window: with reasons 0.74-0.91x the time of one lead at once,
-    without 0.6-0.8x; two lanes 0.8-0.94x, eight 0.84-1.04x).
+    loads the CPU runs side by side, where one lead's chain waits on each load (measured on
+    1,000 sample leads, calls of the two versions taking turns: with reasons and the top three
+    picked, 0.90-0.93x the time of one lead at once; without reasons 0.79x. In a first draft,
+    two lanes were 0.8-0.94x and eight 0.84-1.04x where four were 0.74-0.91x).
 
     For each tree, the path of ``x`` is recorded, and the steps where the reference row would
     go the other way (``ref_left``). Along it, a node testing group g sends the reference row

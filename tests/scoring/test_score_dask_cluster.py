@@ -60,7 +60,7 @@ def test_chunks_scored_on_two_worker_processes_give_the_local_bytes(cluster, fil
     assert predict(files, tmp_path / "cluster.csv", "--chunk-rows", "100", "--backend", "dask",
                    "--scheduler", cluster.scheduler_address) == 0
     after = executed(cluster.scheduler_address)
-    assert all(after[w] > before.get(w, 0) for w in after) and len(after) == 2  # both worked
+    assert all(after[w] > before.get(w, 0) for w in after) and len(after) == 2, (before, after)  # both worked
     assert (tmp_path / "cluster.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
     ids = pd.read_csv(tmp_path / "cluster.csv")["lead_id"]
     assert ids.tolist() == pd.read_csv(files / "leads.csv")["lead_id"].tolist()
@@ -130,7 +130,8 @@ def test_dask_scheduler_and_workers_as_separate_processes(files, tmp_path):
         assert predict(files, tmp_path / "cluster.csv", "--chunk-rows", "100", "--backend", "dask",
                        "--scheduler", address) == 0
         assert (tmp_path / "cluster.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
-        assert all(n > 0 for n in executed(address).values())
+        counts = executed(address)
+        assert len(counts) == 2 and all(n > 0 for n in counts.values()), counts  # both scored
 
         # `revops forecast`, as a team runs it, locally and on the cluster: the same numbers
         sys.path.insert(0, str(ROOT / "tests" / "forecasting"))
