@@ -357,8 +357,9 @@ def _jiffies() -> tuple[int, int] | None:
 def with_steal(measure, *args) -> dict:
     """``measure(*args)`` with ``steal_pct``: the share of the machine's CPU time the hypervisor
     gave to other guests meanwhile ("steal", /proc/stat; None where unknown). An idle host
-    steals ~0-2 %; on the project's VM it rose to 30-40 % in phases, and latencies with it, so
-    a run is an idle-machine figure only where this is low."""
+    steals ~0-1 %; on the project's VM it reached 20-40 % in some seconds and 13-15 % over a
+    whole batch run, and the batch latency rose with it, so a run is an idle-machine figure
+    only where this is low."""
     before = _jiffies()
     out = measure(*args)
     after = _jiffies()
